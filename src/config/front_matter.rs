@@ -1,0 +1,117 @@
+//! A report's front matter: TOML between `+++` lines at the top of report.md.
+
+use super::toml_doc::{self, Date, TableReader};
+use crate::diagnostics::{Diagnostic, Diagnostics, Severity, SourceFile, rule};
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct FrontMatter {
+    pub title: Option<String>,
+    pub published: Option<Date>,
+    pub index_number: Option<String>,
+    pub archived: bool,
+}
+
+const FRONT_KEYS: &[&str] = &["title", "published", "index_number", "archived"];
+
+/// Split report.md into (front matter text and its byte offset, body and its byte offset).
+/// A file without a leading `+++` line has no front matter.
+pub fn split_front_matter(text: &str) -> Result<(Option<(&str, usize)>, &str, usize), usize> {
+    let first_end = text.find('\n').map(|i| i + 1).unwrap_or(text.len());
+    if text[..first_end].trim_end() != "+++" {
+        return Ok((None, text, 0));
+    }
+    let mut pos = first_end;
+    while pos < text.len() {
+        let end = text[pos..]
+            .find('\n')
+            .map(|i| pos + i + 1)
+            .unwrap_or(text.len());
+        if text[pos..end].trim_end() == "+++" {
+            return Ok((Some((&text[first_end..pos], first_end)), &text[end..], end));
+        }
+        pos = end;
+    }
+    Err(0)
+}
+
+impl FrontMatter {
+    /// Parse the front matter of `src` (a report.md). Returns the front matter (defaults when
+    /// absent or unusable), the body's byte offset, and diagnostics.
+    pub fn parse(src: &SourceFile) -> (Option<FrontMatter>, usize, Diagnostics) {
+        let text = src.text.as_str();
+        let (front, _body, body_offset) = match split_front_matter(text) {
+            Ok(parts) => parts,
+            Err(at) => {
+                let d = Diagnostic::at(
+                    Severity::Error,
+                    rule::SYNTAX,
+                    src,
+                    at,
+                    "front matter 没有结束：第一行的 +++ 之后缺少另一行 +++",
+                );
+                return (None, 0, Diagnostics::from_iter([d]));
+            }
+        };
+        let Some((fm_text, offset)) = front else {
+            return (
+                Some(FrontMatter::default()),
+                body_offset,
+                Diagnostics::new(),
+            );
+        };
+        let doc = match toml_doc::parse(src, fm_text, offset) {
+            Ok(doc) => doc,
+            Err(d) => return (None, body_offset, Diagnostics::from_iter([d])),
+        };
+        let mut r = TableReader::new(src, offset, &doc, "", FRONT_KEYS);
+        let fm = FrontMatter {
+            title: r.string("title").filter(|s| !s.trim().is_empty()),
+            published: r.date("published"),
+            index_number: r.string("index_number").filter(|s| !s.trim().is_empty()),
+            archived: r.bool("archived").unwrap_or(false),
+        };
+        (Some(fm), body_offset, r.finish())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_and_parses() {
+        let text =
+            "+++\ntitle = \"T\"\npublished = 2025-01-20\narchived = true\n+++\n\n## 一、总体情况\n";
+        let src = SourceFile::new("report.md", text.to_string());
+        let (fm, body, d) = FrontMatter::parse(&src);
+        assert!(d.is_empty(), "{d:?}");
+        let fm = fm.unwrap();
+        assert!(fm.archived);
+        assert_eq!(fm.title.as_deref(), Some("T"));
+        assert_eq!(&text[body..], "\n## 一、总体情况\n");
+    }
+
+    #[test]
+    fn crlf_and_no_front_matter() {
+        let (front, body, _) = split_front_matter("+++\r\ntitle = \"x\"\r\n+++\r\nbody").unwrap();
+        assert_eq!(front.unwrap().0, "title = \"x\"\r\n");
+        assert_eq!(body, "body");
+        let (front, body, off) = split_front_matter("# 标题\n").unwrap();
+        assert!(front.is_none());
+        assert_eq!((body, off), ("# 标题\n", 0));
+    }
+
+    #[test]
+    fn errors_point_into_the_file() {
+        let text = "+++\ntitle = \"T\"\npublished = \"2025-01-20\"\n+++\nbody";
+        let src = SourceFile::new("report.md", text.to_string());
+        let (_, _, d) = FrontMatter::parse(&src);
+        let d: Vec<_> = d.into_vec();
+        assert_eq!(d.len(), 1);
+        assert_eq!((d[0].line, d[0].column), (3, 13));
+        let src = SourceFile::new("report.md", "+++\ntitle = 1\n".to_string());
+        let (fm, _, d) = FrontMatter::parse(&src);
+        assert!(fm.is_none());
+        assert!(d.iter().next().unwrap().message.contains("+++"));
+    }
+}

@@ -1,0 +1,13 @@
+//! Configuration files: `site.toml`, `org.toml` and a report's front matter, read into typed
+//! values with every problem reported at its position.
+
+mod front_matter;
+mod org;
+mod site;
+pub mod suggest;
+pub mod toml_doc;
+
+pub use front_matter::{FrontMatter, split_front_matter};
+pub use org::OrgConfig;
+pub use site::{GovInfo, SiteConfig};
+pub use toml_doc::Date;

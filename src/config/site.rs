@@ -1,0 +1,190 @@
+//! `site.toml`.
+
+use super::toml_doc::{self, TableReader};
+use crate::diagnostics::{Diagnostic, Diagnostics, Severity, SourceFile, rule};
+
+/// Government-website furniture and `<meta>` values (政府网站网页设计规范).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct GovInfo {
+    /// SiteName
+    pub site_name: Option<String>,
+    /// SiteDomain
+    pub site_domain: Option<String>,
+    /// SiteIDCode, 网站标识码
+    pub site_id_code: Option<String>,
+    /// ICP备案号
+    pub icp: Option<String>,
+    /// 公网安备号
+    pub police_record: Option<String>,
+    /// 主办单位
+    pub sponsor: Option<String>,
+    /// 承办单位
+    pub organizer: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SiteConfig {
+    pub title: String,
+    /// Always ends with `/` when set.
+    pub base_url: Option<String>,
+    pub theme: String,
+    /// Publication deadline as (month, day).
+    pub deadline: (u8, u8),
+    pub gov: GovInfo,
+}
+
+const SITE_KEYS: &[&str] = &["title", "base_url", "theme", "deadline", "gov"];
+const GOV_KEYS: &[&str] = &[
+    "site_name",
+    "site_domain",
+    "site_id_code",
+    "icp",
+    "police_record",
+    "sponsor",
+    "organizer",
+];
+
+impl SiteConfig {
+    /// Read site.toml. Returns None when it is unusable (the diagnostics say why).
+    pub fn parse(src: &SourceFile) -> (Option<SiteConfig>, Diagnostics) {
+        let doc = match toml_doc::parse(src, &src.text, 0) {
+            Ok(doc) => doc,
+            Err(d) => return (None, Diagnostics::from_iter([d])),
+        };
+        let mut r = TableReader::new(src, 0, &doc, "", SITE_KEYS);
+        let title = r.required_string("title", "站点标题");
+        let base_url = r.string("base_url").filter(|s| !s.trim().is_empty());
+        let base_url = base_url.and_then(|u| {
+            let u = u.trim().to_string();
+            if u.starts_with("https://") || u.starts_with("http://") {
+                Some(if u.ends_with('/') { u } else { format!("{u}/") })
+            } else {
+                let span = r.get("base_url").map(|v| v.span()).unwrap_or(0..0);
+                r.error_at(
+                    span,
+                    format!("`base_url` 应为以 https:// 开头的完整网址，实为 \"{u}\""),
+                );
+                None
+            }
+        });
+        let theme = r.string("theme").unwrap_or_else(|| "default".to_string());
+        if theme.is_empty()
+            || theme.contains(['/', '\\'])
+            || theme.starts_with('.')
+            || theme.contains("..")
+        {
+            let span = r.get("theme").map(|v| v.span()).unwrap_or(0..0);
+            r.error_at(
+                span,
+                format!("`theme` 应为 themes/ 下的文件夹名，实为 \"{theme}\""),
+            );
+        }
+        let deadline = match r.string("deadline") {
+            None => (1, 31),
+            Some(s) => match parse_month_day(&s) {
+                Some(md) => md,
+                None => {
+                    let span = r.get("deadline").map(|v| v.span()).unwrap_or(0..0);
+                    r.error_at(
+                        span,
+                        format!("`deadline` 应写作 \"月-日\"，如 \"01-31\"，实为 \"{s}\""),
+                    );
+                    (1, 31)
+                }
+            },
+        };
+        let mut gov = GovInfo::default();
+        if let Some(mut g) = r.table("gov", GOV_KEYS) {
+            let mut opt = |k: &str| g.string(k).filter(|s| !s.trim().is_empty());
+            gov.site_name = opt("site_name");
+            gov.site_domain = opt("site_domain");
+            gov.site_id_code = opt("site_id_code");
+            gov.icp = opt("icp");
+            gov.police_record = opt("police_record");
+            gov.sponsor = opt("sponsor");
+            gov.organizer = opt("organizer");
+            r.absorb(g);
+        }
+        let diags = r.finish();
+        let config = title.map(|title| SiteConfig {
+            title,
+            base_url,
+            theme,
+            deadline,
+            gov,
+        });
+        if config.is_none() && !diags.has_errors() {
+            // unreachable in practice: a missing title is reported above
+            let mut d = diags;
+            d.push(Diagnostic::file(
+                Severity::Error,
+                rule::SCHEMA,
+                src.path.clone(),
+                "site.toml 无法使用",
+            ));
+            return (None, d);
+        }
+        (config, diags)
+    }
+}
+
+/// "01-31" → (1, 31), validating the day for the month (29 February allowed).
+pub fn parse_month_day(s: &str) -> Option<(u8, u8)> {
+    let (m, d) = s.trim().split_once('-')?;
+    let m: u8 = m.parse().ok()?;
+    let d: u8 = d.parse().ok()?;
+    let max = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 => 29,
+        _ => return None,
+    };
+    (1..=max).contains(&d).then_some((m, d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> (Option<SiteConfig>, Diagnostics) {
+        SiteConfig::parse(&SourceFile::new("site.toml", text.to_string()))
+    }
+
+    #[test]
+    fn defaults_and_gov() {
+        let (c, d) = parse(
+            "title = \"T\"\nbase_url = \"https://x.gov.cn/a\"\n[gov]\nicp = \"赣ICP备1号\"\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        let c = c.unwrap();
+        assert_eq!(c.base_url.as_deref(), Some("https://x.gov.cn/a/"));
+        assert_eq!(c.theme, "default");
+        assert_eq!(c.deadline, (1, 31));
+        assert_eq!(c.gov.icp.as_deref(), Some("赣ICP备1号"));
+    }
+
+    #[test]
+    fn missing_title_and_bad_values() {
+        let (c, d) = parse("deadline = \"13-01\"\ntheme = \"../x\"\n[gov]\nsite_nam = \"x\"\n");
+        assert!(c.is_none());
+        let msgs: Vec<_> = d.iter().map(|d| d.message.clone()).collect();
+        assert!(
+            msgs.iter().any(|m| m.contains("缺少必填项 `title`")),
+            "{msgs:?}"
+        );
+        assert!(msgs.iter().any(|m| m.contains("deadline")), "{msgs:?}");
+        assert!(msgs.iter().any(|m| m.contains("theme")), "{msgs:?}");
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains("`gov.site_nam`") && m.contains("`site_name`")),
+            "{msgs:?}"
+        );
+    }
+
+    #[test]
+    fn month_day() {
+        assert_eq!(parse_month_day("03-31"), Some((3, 31)));
+        assert_eq!(parse_month_day("02-30"), None);
+        assert_eq!(parse_month_day("x"), None);
+    }
+}

@@ -1,0 +1,341 @@
+//! Reading TOML with positions: parse into toml's spanned document model and pull typed
+//! values out of it, reporting every problem as a diagnostic at the right line and column.
+
+use crate::config::suggest;
+use crate::diagnostics::{Diagnostic, Diagnostics, Severity, SourceFile, rule};
+use std::ops::Range;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+/// Parse `text` (which starts at byte `offset` of `src`) as a TOML document.
+pub fn parse<'i>(
+    src: &SourceFile,
+    text: &'i str,
+    offset: usize,
+) -> Result<Spanned<DeTable<'i>>, Diagnostic> {
+    DeTable::parse(text).map_err(|e| {
+        let at = e.span().map(|s| s.start).unwrap_or(0) + offset;
+        let msg = e.message().trim().to_string();
+        Diagnostic::at(
+            Severity::Error,
+            rule::SYNTAX,
+            src,
+            at,
+            format!("TOML 语法错误：{}", translate_toml_message(&msg)),
+        )
+    })
+}
+
+/// Keep toml's own wording (precise) but name the commonest cases in Chinese first.
+fn translate_toml_message(msg: &str) -> String {
+    let lower = msg.to_lowercase();
+    let zh = if lower.contains("duplicate key") {
+        "重复的键"
+    } else if lower.contains("invalid string") || lower.contains("unterminated") {
+        "字符串写法有误"
+    } else if lower.contains("expected") {
+        "此处写法有误"
+    } else {
+        ""
+    };
+    if zh.is_empty() {
+        msg.to_string()
+    } else {
+        format!("{zh}（{msg}）")
+    }
+}
+
+/// Short Chinese name of a TOML value's type, for messages.
+pub fn type_name(v: &DeValue<'_>) -> &'static str {
+    match v {
+        DeValue::String(_) => "字符串",
+        DeValue::Integer(_) => "整数",
+        DeValue::Float(_) => "小数",
+        DeValue::Boolean(_) => "布尔值",
+        DeValue::Datetime(_) => "日期",
+        DeValue::Array(_) => "数组",
+        DeValue::Table(_) => "表",
+    }
+}
+
+/// Integer value of a TOML integer (any radix), if it fits in i64.
+pub fn integer(v: &DeValue<'_>) -> Option<i64> {
+    match v {
+        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).ok(),
+        _ => None,
+    }
+}
+
+/// A calendar date (and optionally a time of day) from front matter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct Date {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+    /// Hour and minute, when the front matter gave a time.
+    pub time: Option<(u8, u8)>,
+}
+
+impl Date {
+    /// `2025-01-20`
+    pub fn ymd(&self) -> String {
+        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+    /// `2025-01-20 09:00` (00:00 when no time was given), as the PubDate meta wants.
+    pub fn ymd_hm(&self) -> String {
+        let (h, m) = self.time.unwrap_or((0, 0));
+        format!("{} {:02}:{:02}", self.ymd(), h, m)
+    }
+    /// `2025年1月20日`
+    pub fn chinese(&self) -> String {
+        format!("{}年{}月{}日", self.year, self.month, self.day)
+    }
+    /// RFC 3339 at midnight China Standard Time (or the given time), for feeds and sitemaps.
+    pub fn rfc3339(&self) -> String {
+        let (h, m) = self.time.unwrap_or((0, 0));
+        format!("{}T{:02}:{:02}:00+08:00", self.ymd(), h, m)
+    }
+}
+
+/// A table being read: remembers which keys were used, so that the rest can be reported as
+/// unknown (with the nearest known key suggested).
+pub struct TableReader<'a, 'i> {
+    src: &'a SourceFile,
+    offset: usize,
+    table: &'a DeTable<'i>,
+    /// Where the table starts (for "missing key" messages).
+    span: Range<usize>,
+    /// `[gov]` etc., for messages; empty at the top level.
+    prefix: String,
+    known: &'static [&'static str],
+    pub diags: Diagnostics,
+}
+
+impl<'a, 'i> TableReader<'a, 'i> {
+    pub fn new(
+        src: &'a SourceFile,
+        offset: usize,
+        table: &'a Spanned<DeTable<'i>>,
+        prefix: &str,
+        known: &'static [&'static str],
+    ) -> Self {
+        TableReader {
+            src,
+            offset,
+            table: table.get_ref(),
+            span: table.span(),
+            prefix: prefix.to_string(),
+            known,
+            diags: Diagnostics::new(),
+        }
+    }
+
+    pub fn src(&self) -> &'a SourceFile {
+        self.src
+    }
+
+    fn full_key(&self, key: &str) -> String {
+        if self.prefix.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.prefix)
+        }
+    }
+
+    pub fn error_at(&mut self, span: Range<usize>, msg: String) {
+        self.diags.push(Diagnostic::at(
+            Severity::Error,
+            rule::SCHEMA,
+            self.src,
+            span.start + self.offset,
+            msg,
+        ));
+    }
+
+    pub fn get(&self, key: &str) -> Option<&'a Spanned<DeValue<'i>>> {
+        debug_assert!(self.known.contains(&key), "{key} not declared as known");
+        self.table
+            .iter()
+            .find(|(k, _)| k.get_ref() == key)
+            .map(|(_, v)| v)
+    }
+
+    /// A string value; an absent key gives None; a wrong type is reported.
+    pub fn string(&mut self, key: &str) -> Option<String> {
+        let v = self.get(key)?;
+        match v.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            other => {
+                let msg = format!(
+                    "`{}` 应为字符串（用英文双引号括起来），实为{}",
+                    self.full_key(key),
+                    type_name(other)
+                );
+                self.error_at(v.span(), msg);
+                None
+            }
+        }
+    }
+
+    /// A string that must be present and non-empty.
+    pub fn required_string(&mut self, key: &str, what: &str) -> Option<String> {
+        let present = self.get(key).is_some();
+        match self.string(key) {
+            Some(s) if !s.trim().is_empty() => Some(s),
+            Some(_) => {
+                let span = self.get(key).map(|v| v.span()).unwrap_or(self.span.clone());
+                let msg = format!("`{}`（{what}）不能为空", self.full_key(key));
+                self.error_at(span, msg);
+                None
+            }
+            None if !present => {
+                let msg = format!("缺少必填项 `{}`（{what}）", self.full_key(key));
+                self.error_at(self.span.start..self.span.start, msg);
+                None
+            }
+            None => None,
+        }
+    }
+
+    pub fn bool(&mut self, key: &str) -> Option<bool> {
+        let v = self.get(key)?;
+        match v.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            other => {
+                let msg = format!(
+                    "`{}` 应为 true 或 false，实为{}",
+                    self.full_key(key),
+                    type_name(other)
+                );
+                self.error_at(v.span(), msg);
+                None
+            }
+        }
+    }
+
+    /// A TOML date (`2025-01-20`) or local date-time (`2025-01-20 09:30:00`).
+    pub fn date(&mut self, key: &str) -> Option<Date> {
+        let v = self.get(key)?;
+        let bad = |this: &mut Self, what: &str| {
+            let msg = format!(
+                "`{}` 应为日期，写作 2025-01-20（不加引号），实为{what}",
+                this.full_key(key)
+            );
+            this.error_at(v.span(), msg);
+            None
+        };
+        match v.get_ref() {
+            DeValue::Datetime(dt) => match dt.date {
+                Some(d) => Some(Date {
+                    year: d.year,
+                    month: d.month,
+                    day: d.day,
+                    time: dt.time.map(|t| (t.hour, t.minute)),
+                }),
+                None => bad(self, "只有时间"),
+            },
+            DeValue::String(s) => {
+                let what = format!("字符串 \"{s}\"");
+                bad(self, &what)
+            }
+            other => bad(self, type_name(other)),
+        }
+    }
+
+    /// A nested table, to be read with its own known keys.
+    pub fn table(
+        &mut self,
+        key: &str,
+        known: &'static [&'static str],
+    ) -> Option<TableReader<'a, 'i>> {
+        let v = self.get(key)?;
+        match v.get_ref() {
+            DeValue::Table(t) => Some(TableReader {
+                src: self.src,
+                offset: self.offset,
+                table: t,
+                span: v.span(),
+                prefix: self.full_key(key),
+                known,
+                diags: Diagnostics::new(),
+            }),
+            other => {
+                let msg = format!(
+                    "`{}` 应为表（[{}]），实为{}",
+                    self.full_key(key),
+                    self.full_key(key),
+                    type_name(other)
+                );
+                self.error_at(v.span(), msg);
+                None
+            }
+        }
+    }
+
+    /// Take the diagnostics of a nested reader.
+    pub fn absorb(&mut self, child: TableReader<'_, '_>) {
+        let diags = child.finish();
+        self.diags.extend(diags);
+    }
+
+    /// Report every key that is not known, and return all diagnostics.
+    pub fn finish(mut self) -> Diagnostics {
+        for (k, _) in self.table.iter() {
+            let key = k.get_ref().as_ref();
+            if !self.known.contains(&key) {
+                let msg = format!(
+                    "未知的键 `{}`{}",
+                    self.full_key(key),
+                    suggest::hint(key, self.known.iter().copied())
+                );
+                self.error_at(k.span(), msg);
+            }
+        }
+        self.diags
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KNOWN: &[&str] = &["title", "published", "archived"];
+
+    #[test]
+    fn reads_values_and_reports_unknown_keys_with_positions() {
+        let text = "title = \"t\"\npublised = 2025-01-20\narchived = \"yes\"\n";
+        let src = SourceFile::new("r.md", text.to_string());
+        let doc = parse(&src, text, 0).unwrap();
+        let mut r = TableReader::new(&src, 0, &doc, "", KNOWN);
+        assert_eq!(r.string("title").as_deref(), Some("t"));
+        assert_eq!(r.bool("archived"), None);
+        assert_eq!(r.date("published"), None);
+        let diags: Vec<_> = r.finish().into_vec();
+        assert_eq!(diags.len(), 2, "{diags:?}");
+        assert_eq!((diags[0].line, diags[0].column), (3, 12));
+        assert!(diags[1].message.contains("`publised`"));
+        assert!(diags[1].message.contains("`published`"));
+        assert_eq!((diags[1].line, diags[1].column), (2, 1));
+    }
+
+    #[test]
+    fn duplicate_keys_are_syntax_errors_with_position() {
+        let text = "a = 1\na = 2\n";
+        let src = SourceFile::new("x.toml", text.to_string());
+        let err = parse(&src, text, 0).unwrap_err();
+        assert_eq!(err.rule, rule::SYNTAX);
+        assert_eq!(err.line, 2, "{err:?}");
+        assert!(err.message.contains("重复的键"), "{}", err.message);
+    }
+
+    #[test]
+    fn dates_with_and_without_time() {
+        let text = "published = 2025-01-20\n";
+        let src = SourceFile::new("r.md", text.to_string());
+        let doc = parse(&src, text, 0).unwrap();
+        let mut r = TableReader::new(&src, 0, &doc, "", KNOWN);
+        let d = r.date("published").unwrap();
+        assert_eq!(d.ymd_hm(), "2025-01-20 00:00");
+        assert_eq!(d.chinese(), "2025年1月20日");
+    }
+}

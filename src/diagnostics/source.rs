@@ -1,0 +1,74 @@
+//! Source text with a line index, turning byte offsets into 1-based line and column numbers.
+
+use std::path::{Path, PathBuf};
+
+/// A file's text as read from disk, with its path relative to the site root (for messages).
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(path: impl Into<PathBuf>, text: String) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        SourceFile {
+            path: path.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// 1-based line and column (in characters) of a byte offset. Offsets past the end or inside
+    /// a multi-byte character are clamped to the nearest preceding character boundary.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line];
+        let col = self.text[start..offset].chars().count() + 1;
+        (line + 1, col)
+    }
+
+    /// The text of a 1-based line, without its line ending.
+    pub fn line_text(&self, line: usize) -> Option<&str> {
+        let start = *self.line_starts.get(line.checked_sub(1)?)?;
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
+        Some(self.text[start..end].trim_end_matches(['\n', '\r']))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let f = SourceFile::new("a.toml", "a = 1\n中文 = \"x\"\r\nlast".to_string());
+        assert_eq!(f.line_col(0), (1, 1));
+        assert_eq!(f.line_col(4), (1, 5));
+        let pos = f
+            .text
+            .find('=')
+            .map(|_| f.text.rfind("= \"").unwrap())
+            .unwrap();
+        assert_eq!(f.line_col(pos), (2, 4));
+        assert_eq!(f.line_text(2), Some("中文 = \"x\""));
+        assert_eq!(f.line_col(f.text.len()), (3, 5));
+        assert_eq!(f.line_text(4), None);
+        // inside a multi-byte character: clamps to its start
+        assert_eq!(f.line_col(7), (2, 1));
+    }
+}

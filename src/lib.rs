@@ -1,0 +1,9 @@
+//! nianbao (年报): a static-site generator for China's government information-disclosure annual
+//! reports (政府信息公开工作年度报告).
+//!
+//! The pipeline has explicit phases shared by `build`, `check` and `serve`:
+//! [`content::Site::load`] → [`check`] → [`render`] into an [`output::Sink`].
+
+pub mod config;
+pub mod diagnostics;
+pub mod tables;

@@ -1,0 +1,13 @@
+//! The national formats as data, the table values of a report, and their rules.
+//!
+//! `def` declares what a format is; `national` holds the 2021 and 2019 definitions; `parse`
+//! reads tables.toml against a definition; `rules` checks R1–R4 from the definition's rules.
+
+pub mod def;
+pub mod model;
+pub mod national;
+pub mod parse;
+pub mod rules;
+
+pub use model::{Cell, CustomCell, CustomTable, ReportTables, Row, TableData, Value};
+pub use parse::parse_tables;
