@@ -4,6 +4,15 @@
 //! The pipeline has explicit phases shared by `build`, `check` and `serve`:
 //! [`content::Site::load`] → [`check`] → [`render`] into an [`output::Sink`].
 
+pub mod build;
+pub mod check;
+pub mod cli;
 pub mod config;
+pub mod content;
 pub mod diagnostics;
+pub mod export;
+pub mod output;
+pub mod render;
+pub mod scaffold;
+pub mod serve;
 pub mod tables;

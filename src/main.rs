@@ -1,1 +1,19 @@
-fn main() {}
+//! `nianbao`: thin glue around [`nianbao::cli`].
+
+use clap::Parser;
+
+fn main() {
+    let cli = nianbao::cli::Cli::parse();
+    if !cli.root.is_dir() {
+        eprintln!("error: 站点文件夹不存在：{}", cli.root.display());
+        std::process::exit(1);
+    }
+    match nianbao::cli::run(cli) {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            // the cause chain, once
+            eprintln!("error: {e:#}");
+            std::process::exit(1);
+        }
+    }
+}

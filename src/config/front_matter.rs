@@ -13,9 +13,13 @@ pub struct FrontMatter {
 
 const FRONT_KEYS: &[&str] = &["title", "published", "index_number", "archived"];
 
-/// Split report.md into (front matter text and its byte offset, body and its byte offset).
-/// A file without a leading `+++` line has no front matter.
-pub fn split_front_matter(text: &str) -> Result<(Option<(&str, usize)>, &str, usize), usize> {
+/// report.md split: the front matter text and its byte offset (if any), the body, and the
+/// body's byte offset.
+pub type Split<'a> = (Option<(&'a str, usize)>, &'a str, usize);
+
+/// Split report.md into front matter and body. A file without a leading `+++` line has no
+/// front matter; an unterminated one is an error at the given offset.
+pub fn split_front_matter(text: &str) -> Result<Split<'_>, usize> {
     let first_end = text.find('\n').map(|i| i + 1).unwrap_or(text.len());
     if text[..first_end].trim_end() != "+++" {
         return Ok((None, text, 0));

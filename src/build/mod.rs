@@ -1,0 +1,65 @@
+//! The site pipeline, in explicit phases shared by `build`, `check` and `serve`:
+//! load (content → model, schema errors) → check (rules) → render (model → files) → sink.
+
+use crate::check::check_site;
+use crate::content::{Site, load_site};
+use crate::diagnostics::Diagnostics;
+use crate::output::{self, OutputFile, StagingError};
+use crate::render::{RenderOptions, Theme, render_site};
+use anyhow::{Context, Result};
+use std::path::Path;
+
+/// The outcome of the load and check phases.
+#[derive(Debug)]
+pub struct Checked {
+    /// None when site.toml itself was unusable.
+    pub site: Option<Site>,
+    pub diagnostics: Diagnostics,
+}
+
+impl Checked {
+    pub fn report_count(&self) -> usize {
+        self.site.as_ref().map_or(0, |s| s.reports.len())
+    }
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.has_errors()
+    }
+}
+
+/// Phases 1 and 2: load every file and check every rule.
+pub fn load_and_check(root: &Path) -> Checked {
+    let loaded = load_site(root);
+    let mut diagnostics = loaded.diagnostics;
+    if let Some(site) = &loaded.site {
+        diagnostics.extend(check_site(site));
+    }
+    diagnostics.sort();
+    Checked {
+        site: loaded.site,
+        diagnostics,
+    }
+}
+
+/// Phase 3: render the site to files, with the marker and SHA256SUMS added.
+pub fn render(site: &Site, opts: &RenderOptions) -> Result<Vec<OutputFile>> {
+    let theme = Theme::load(&site.root, &site.config.theme)?;
+    let files = render_site(site, &theme, opts)?;
+    Ok(output::finish(files))
+}
+
+/// Phase 4 for `build`: write into a staging folder and swap it into `target`.
+pub fn write(target: &Path, files: &[OutputFile]) -> Result<(), StagingError> {
+    output::write_site(target, files)
+}
+
+/// Where `build` writes by default: `<root>/output`.
+pub fn default_output(root: &Path) -> std::path::PathBuf {
+    root.join("output")
+}
+
+/// Render and write, with context naming the output folder.
+pub fn render_and_write(site: &Site, opts: &RenderOptions, target: &Path) -> Result<usize> {
+    let files = render(site, opts)?;
+    write(target, &files).with_context(|| format!("输出到 {} 失败", target.display()))?;
+    Ok(files.len())
+}

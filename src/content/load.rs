@@ -1,0 +1,313 @@
+//! Walking `content/` and loading every organisation and report.
+
+use super::read::read_source;
+use super::{Attachment, Org, Report, Site};
+use crate::config::{FrontMatter, OrgConfig, SiteConfig};
+use crate::diagnostics::{Diagnostic, Diagnostics, Severity, rule};
+use crate::tables::parse_tables;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// The outcome of loading: the site when site.toml was usable, and every problem found.
+/// Reports that could not be read at all are left out of the site (their errors say why).
+#[derive(Debug)]
+pub struct Loaded {
+    pub site: Option<Site>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Load the site rooted at `root`.
+pub fn load_site(root: &Path) -> Loaded {
+    let mut diags = Diagnostics::new();
+    let site_path = root.join("site.toml");
+    if !site_path.is_file() {
+        diags.push(Diagnostic::file(
+            Severity::Error,
+            rule::LAYOUT,
+            "site.toml",
+            format!(
+                "找不到 site.toml：{} 不是 nianbao 站点的文件夹（用 --root 指定站点文件夹）",
+                root.display()
+            ),
+        ));
+        return Loaded {
+            site: None,
+            diagnostics: diags,
+        };
+    }
+    let config = match read_source(&site_path, Path::new("site.toml")) {
+        Ok(src) => {
+            let (config, d) = SiteConfig::parse(&src);
+            diags.extend(d);
+            config
+        }
+        Err(d) => {
+            diags.push(d);
+            None
+        }
+    };
+    let Some(config) = config else {
+        return Loaded {
+            site: None,
+            diagnostics: diags,
+        };
+    };
+
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let content = root.join("content");
+    let mut orgs = std::collections::BTreeMap::new();
+    let mut report_dirs: Vec<(String, u16, PathBuf)> = Vec::new();
+    if !content.is_dir() {
+        diags.push(Diagnostic::file(
+            Severity::Error,
+            rule::LAYOUT,
+            "content",
+            "缺少 content/ 文件夹：每个机关一个子文件夹，如 content/<机关>/<年份>/report.md",
+        ));
+    }
+    for (name, path) in list_dir(&content, &mut diags, &canonical_root, root) {
+        if !path.is_dir() {
+            continue;
+        }
+        let rel = Path::new("content").join(&name);
+        let org_toml = path.join("org.toml");
+        if !org_toml.is_file() {
+            diags.push(Diagnostic::file(
+                Severity::Error,
+                rule::LAYOUT,
+                &rel,
+                format!("机关文件夹 content/{name} 缺少 org.toml（至少写 name = \"机关全称\"）"),
+            ));
+            continue;
+        }
+        match read_source(&org_toml, &rel.join("org.toml")) {
+            Ok(src) => {
+                let (org, d) = OrgConfig::parse(&src);
+                diags.extend(d);
+                if let Some(config) = org {
+                    orgs.insert(
+                        name.clone(),
+                        Org {
+                            id: name.clone(),
+                            config,
+                        },
+                    );
+                }
+            }
+            Err(d) => diags.push(d),
+        }
+        for (year_name, year_path) in list_dir(&path, &mut diags, &canonical_root, root) {
+            if !year_path.is_dir() {
+                continue;
+            }
+            match parse_year(&year_name) {
+                Some(year) => report_dirs.push((name.clone(), year, year_path)),
+                None => diags.push(Diagnostic::file(
+                    Severity::Error,
+                    rule::LAYOUT,
+                    rel.join(&year_name),
+                    format!(
+                        "content/{name}/{year_name} 不是年份文件夹：报告文件夹应以四位年份命名，如 content/{name}/2024"
+                    ),
+                )),
+            }
+        }
+    }
+
+    let loaded: Vec<(Option<Report>, Diagnostics)> = report_dirs
+        .par_iter()
+        .map(|(org, year, dir)| {
+            let short = orgs
+                .get(org)
+                .map(|o: &Org| o.config.display_short().to_string());
+            load_report(root, org, *year, dir, short.as_deref())
+        })
+        .collect();
+    let mut reports = Vec::new();
+    for (report, d) in loaded {
+        diags.extend(d);
+        if let Some(r) = report {
+            // a report whose organisation failed to load cannot be published
+            if orgs.contains_key(&r.org) {
+                reports.push(r);
+            }
+        }
+    }
+    reports.sort_by(|a, b| b.year.cmp(&a.year).then_with(|| a.org.cmp(&b.org)));
+    Loaded {
+        site: Some(Site {
+            root: root.to_path_buf(),
+            config,
+            orgs,
+            reports,
+        }),
+        diagnostics: diags,
+    }
+}
+
+fn parse_year(name: &str) -> Option<u16> {
+    (name.len() == 4 && name.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| name.parse().ok())
+        .flatten()
+        .filter(|y| *y >= 1990)
+}
+
+/// Entries of a folder, sorted by name; hidden and editor temp files skipped; entries that
+/// resolve outside the site (symlinks) refused with an error.
+fn list_dir(
+    dir: &Path,
+    diags: &mut Diagnostics,
+    canonical_root: &Path,
+    root: &Path,
+) -> Vec<(String, PathBuf)> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for entry in rd.flatten() {
+        let path = entry.path();
+        let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+            diags.push(Diagnostic::file(
+                Severity::Error,
+                rule::LAYOUT,
+                &rel,
+                "文件名不是有效的 Unicode，无法用于网址：请重命名",
+            ));
+            continue;
+        };
+        if name.starts_with('.') || name.ends_with('~') || name.starts_with("~$") {
+            continue;
+        }
+        if entry.file_type().is_ok_and(|t| t.is_symlink()) {
+            let inside = path
+                .canonicalize()
+                .is_ok_and(|target| target.starts_with(canonical_root));
+            if !inside {
+                diags.push(Diagnostic::file(
+                    Severity::Error,
+                    rule::LAYOUT,
+                    &rel,
+                    "符号链接指向站点文件夹之外，已拒绝读取",
+                ));
+                continue;
+            }
+        }
+        out.push((name, path));
+    }
+    out.sort();
+    out
+}
+
+fn load_report(
+    root: &Path,
+    org: &str,
+    year: u16,
+    dir: &Path,
+    org_short: Option<&str>,
+) -> (Option<Report>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let rel = Path::new("content").join(org).join(year.to_string());
+    let md_path = dir.join("report.md");
+    let tables_path = dir.join("tables.toml");
+    for (p, what) in [
+        (&md_path, "report.md（报告正文）"),
+        (&tables_path, "tables.toml（统计表）"),
+    ] {
+        if !p.exists() {
+            diags.push(Diagnostic::file(
+                Severity::Error,
+                rule::LAYOUT,
+                &rel,
+                format!("报告文件夹 {} 缺少 {what}", rel.display()),
+            ));
+        }
+    }
+    if diags.has_errors() {
+        return (None, diags);
+    }
+    let markdown = match read_source(&md_path, &rel.join("report.md")) {
+        Ok(s) => s,
+        Err(d) => {
+            diags.push(d);
+            return (None, diags);
+        }
+    };
+    let (front, body_offset, d) = FrontMatter::parse(&markdown);
+    let mut report_diags = d;
+    let Some(front) = front else {
+        diags.extend(report_diags);
+        return (None, diags);
+    };
+    let tables_src = match read_source(&tables_path, &rel.join("tables.toml")) {
+        Ok(s) => s,
+        Err(d) => {
+            diags.extend(report_diags);
+            diags.push(d);
+            return (None, diags);
+        }
+    };
+    let (tables, d) = parse_tables(&tables_src, front.archived);
+    let Some(tables) = tables else {
+        // the tables could not be read at all: nothing to publish, whatever `archived` says
+        diags.extend(report_diags);
+        diags.extend(d);
+        return (None, diags);
+    };
+    report_diags.extend(d);
+    if front.archived {
+        report_diags.downgrade_errors();
+    }
+    diags.extend(report_diags);
+    let attachments = list_attachments(root, &dir.join("files"), &mut diags);
+    let title = front.title.clone().unwrap_or_else(|| {
+        format!(
+            "{}{year}年政府信息公开工作年度报告",
+            org_short.unwrap_or(org)
+        )
+    });
+    (
+        Some(Report {
+            org: org.to_string(),
+            year,
+            front,
+            title,
+            markdown,
+            body_offset,
+            tables,
+            tables_src,
+            attachments,
+        }),
+        diags,
+    )
+}
+
+fn list_attachments(root: &Path, files: &Path, diags: &mut Diagnostics) -> Vec<Attachment> {
+    let mut out = Vec::new();
+    if !files.is_dir() {
+        return out;
+    }
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut stack = vec![files.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for (name, path) in list_dir(&dir, diags, &canonical_root, root) {
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(meta) = std::fs::metadata(&path) {
+                let rel = path.strip_prefix(files).unwrap_or(Path::new(&name));
+                let name = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                out.push(Attachment {
+                    name,
+                    path,
+                    size: meta.len(),
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}

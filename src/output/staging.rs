@@ -1,0 +1,210 @@
+//! Writing a built site atomically: everything goes into a staging folder beside the target,
+//! which replaces the target only when it is complete. A failed build leaves the previous
+//! output untouched; a folder that nianbao did not create is never replaced.
+
+use super::{MARKER, OutputFile};
+use std::fs;
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+
+#[derive(Debug)]
+pub enum StagingError {
+    /// The target exists, is not empty, and was not made by nianbao.
+    NotOurs(PathBuf),
+    /// An output path that would escape the output folder (a bug, or a hostile theme).
+    BadPath(String),
+    Io(PathBuf, std::io::Error),
+}
+
+impl std::fmt::Display for StagingError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StagingError::NotOurs(p) => write!(
+                f,
+                "拒绝替换 {}：该文件夹不为空，且不是 nianbao 生成的（缺少 {MARKER}）。请换一个输出文件夹（--output），或自行清空它",
+                p.display()
+            ),
+            StagingError::BadPath(p) => write!(f, "输出路径不安全：{p}"),
+            StagingError::Io(p, e) => write!(f, "写入 {} 失败：{e}", p.display()),
+        }
+    }
+}
+
+impl std::error::Error for StagingError {}
+
+fn io(p: &Path) -> impl FnOnce(std::io::Error) -> StagingError + '_ {
+    move |e| StagingError::Io(p.to_path_buf(), e)
+}
+
+/// Sibling paths used while swapping: `.<name>.nianbao-staging` and `.<name>.nianbao-old`.
+fn siblings(target: &Path) -> (PathBuf, PathBuf) {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    let parent = target.parent().unwrap_or(Path::new("."));
+    (
+        parent.join(format!(".{name}.nianbao-staging")),
+        parent.join(format!(".{name}.nianbao-old")),
+    )
+}
+
+fn is_ours_or_empty(dir: &Path) -> Result<bool, StagingError> {
+    if !dir.exists() {
+        return Ok(true);
+    }
+    if !dir.is_dir() {
+        return Ok(false);
+    }
+    if dir.join(MARKER).is_file() {
+        return Ok(true);
+    }
+    let mut entries = fs::read_dir(dir).map_err(io(dir))?;
+    Ok(entries.next().is_none())
+}
+
+fn safe_relative(p: &str) -> bool {
+    !p.is_empty()
+        && !p.contains('\\')
+        && Path::new(p)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+}
+
+/// Write `files` into `target`, replacing its previous content atomically (as far as the
+/// filesystem allows: two renames; a crash between them leaves the old copy beside, which
+/// the next build restores or removes).
+pub fn write_site(target: &Path, files: &[OutputFile]) -> Result<(), StagingError> {
+    let (staging, old) = siblings(target);
+    recover(target, &staging, &old)?;
+    if !is_ours_or_empty(target)? {
+        return Err(StagingError::NotOurs(target.to_path_buf()));
+    }
+    if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    let result = (|| {
+        fs::create_dir_all(&staging).map_err(io(&staging))?;
+        for f in files {
+            if !safe_relative(&f.path) {
+                return Err(StagingError::BadPath(f.path.clone()));
+            }
+            let p = staging.join(&f.path);
+            if let Some(dir) = p.parent() {
+                fs::create_dir_all(dir).map_err(io(dir))?;
+            }
+            let mut file = fs::File::create(&p).map_err(io(&p))?;
+            file.write_all(&f.bytes).map_err(io(&p))?;
+            file.sync_all().map_err(io(&p))?;
+        }
+        sync_dir(&staging);
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    // swap
+    let had_old = target.exists();
+    if had_old {
+        fs::rename(target, &old).map_err(io(target))?;
+    }
+    if let Err(e) = fs::rename(&staging, target) {
+        if had_old {
+            let _ = fs::rename(&old, target);
+        }
+        let _ = fs::remove_dir_all(&staging);
+        return Err(StagingError::Io(target.to_path_buf(), e));
+    }
+    if let Some(parent) = target.parent() {
+        sync_dir(parent);
+    }
+    if had_old {
+        fs::remove_dir_all(&old).map_err(io(&old))?;
+    }
+    Ok(())
+}
+
+/// Clean up after an interrupted build: a leftover staging folder is incomplete and goes; a
+/// leftover old copy is the last complete site and comes back if the target is missing.
+fn recover(target: &Path, staging: &Path, old: &Path) -> Result<(), StagingError> {
+    if staging.exists() {
+        fs::remove_dir_all(staging).map_err(io(staging))?;
+    }
+    if old.is_dir() {
+        if !target.exists() {
+            fs::rename(old, target).map_err(io(old))?;
+        } else {
+            fs::remove_dir_all(old).map_err(io(old))?;
+        }
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) {
+    if let Ok(f) = fs::File::open(dir) {
+        let _ = f.sync_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::finish;
+
+    fn site(n: &str) -> Vec<OutputFile> {
+        finish(vec![
+            OutputFile::new("index.html", n),
+            OutputFile::new("a/b.html", "b"),
+        ])
+    }
+
+    #[test]
+    fn replaces_previous_output_without_stale_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("output");
+        write_site(&out, &site("1")).unwrap();
+        fs::write(out.join("stale.html"), "x").unwrap();
+        write_site(&out, &site("2")).unwrap();
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "2");
+        assert!(!out.join("stale.html").exists());
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec!["output"]);
+    }
+
+    #[test]
+    fn refuses_foreign_folders_and_bad_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("docs");
+        fs::create_dir(&out).unwrap();
+        fs::write(out.join("mine.txt"), "keep").unwrap();
+        let err = write_site(&out, &site("1")).unwrap_err();
+        assert!(matches!(err, StagingError::NotOurs(_)));
+        assert_eq!(fs::read_to_string(out.join("mine.txt")).unwrap(), "keep");
+        let empty = dir.path().join("empty");
+        fs::create_dir(&empty).unwrap();
+        write_site(&empty, &site("1")).unwrap();
+        let bad = vec![OutputFile::new("../evil", "x")];
+        let err = write_site(&empty, &bad).unwrap_err();
+        assert!(matches!(err, StagingError::BadPath(_)));
+        assert_eq!(fs::read_to_string(empty.join("index.html")).unwrap(), "1");
+    }
+
+    #[test]
+    fn recovers_from_an_interrupted_swap() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("output");
+        write_site(&out, &site("1")).unwrap();
+        let (staging, old) = siblings(&out);
+        // crash after the first rename: target missing, old present, staging complete
+        fs::rename(&out, &old).unwrap();
+        fs::create_dir_all(&staging).unwrap();
+        fs::write(staging.join("partial"), "x").unwrap();
+        write_site(&out, &site("2")).unwrap();
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "2");
+        assert!(!staging.exists() && !old.exists());
+    }
+}

@@ -1,0 +1,391 @@
+//! The narrative: Markdown → HTML with the report's six sections recognised, heading levels
+//! normalised under the page title, and the tables placed — where the author put a marker
+//! (`<!-- 表三 -->`), else at the end of their section (二, 三, 四), adding missing headings.
+
+use super::escape::html;
+use crate::tables::national::SECTIONS;
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+/// A table the narrative can place: its marker names and its HTML.
+pub struct Placeable {
+    /// `["表三", "applications"]`
+    pub names: Vec<String>,
+    /// Section it belongs to when not placed (2–4); None: after the narrative.
+    pub section: Option<usize>,
+    /// Heading to add when its section has none.
+    pub heading: Option<String>,
+    pub html: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Narrative {
+    pub html: String,
+    /// (id, text) of the section headings, for a table of contents.
+    pub toc: Vec<(String, String)>,
+    /// Marker comments naming no table, e.g. `<!-- 表五 -->`.
+    pub unknown_markers: Vec<String>,
+}
+
+/// Which of the six sections a heading starts, if any: by its numbering (一、… or 1、…) or,
+/// unnumbered, by its wording. Sub-headings （一）… never are.
+pub fn section_of(heading: &str) -> Option<usize> {
+    let t = heading.trim();
+    if t.starts_with(['（', '(']) {
+        return None;
+    }
+    let mut chars = t.chars();
+    let first = chars.next()?;
+    let num = "一二三四五六".find(first).map(|i| i / 3 + 1).or_else(|| {
+        first
+            .to_digit(10)
+            .map(|d| d as usize)
+            .filter(|d| (1..=6).contains(d))
+    });
+    if let Some(n) = num {
+        let next = chars.next();
+        if matches!(next, Some('、' | '.' | '．' | ' ' | '　')) {
+            return Some(n);
+        }
+    }
+    const WORDS: [&str; 6] = [
+        "总体情况",
+        "主动公开政府信息情况",
+        "收到和处理政府信息公开申请情况",
+        "行政复议、行政诉讼",
+        "存在的主要问题",
+        "其他需要报告的事项",
+    ];
+    WORDS.iter().position(|w| t.contains(w)).map(|i| i + 1)
+}
+
+/// Parse a marker comment: `<!-- 表三 -->` or `<!-- table: applications -->`.
+fn marker(block: &str) -> Option<String> {
+    let inner = block
+        .trim()
+        .strip_prefix("<!--")?
+        .strip_suffix("-->")?
+        .trim();
+    if inner.contains("-->") {
+        return None;
+    }
+    let name = inner.strip_prefix("table:").map(str::trim).unwrap_or(inner);
+    let numbered = name.strip_prefix('表').is_some_and(|r| {
+        !r.is_empty()
+            && r.chars()
+                .all(|c| "一二三四五六七八九十0123456789".contains(c))
+    });
+    let is_marker = numbered || inner.starts_with("table:");
+    is_marker.then(|| name.to_string())
+}
+
+fn level_num(l: HeadingLevel) -> usize {
+    l as usize
+}
+fn level_of(n: usize) -> HeadingLevel {
+    match n.clamp(1, 6) {
+        1 => HeadingLevel::H1,
+        2 => HeadingLevel::H2,
+        3 => HeadingLevel::H3,
+        4 => HeadingLevel::H4,
+        5 => HeadingLevel::H5,
+        _ => HeadingLevel::H6,
+    }
+}
+
+enum Chunk<'a> {
+    Heading {
+        level: usize,
+        text: String,
+        events: Vec<Event<'a>>,
+    },
+    Marker(String),
+    Other(Vec<Event<'a>>),
+}
+
+/// Render the narrative with the tables placed.
+pub fn render(body: &str, tables: &[Placeable]) -> Narrative {
+    let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
+    let mut chunks: Vec<Chunk> = Vec::new();
+    let mut depth = 0usize;
+    let mut current: Vec<Event> = Vec::new();
+    let mut heading: Option<(usize, String)> = None;
+    let mut html_block: Option<String> = None;
+    for ev in Parser::new_ext(body, opts) {
+        match &ev {
+            Event::Start(Tag::Heading { level, .. }) if depth == 0 => {
+                heading = Some((level_num(*level), String::new()));
+            }
+            Event::Start(Tag::HtmlBlock) if depth == 0 => html_block = Some(String::new()),
+            Event::Html(t) | Event::Text(t) | Event::Code(t) => {
+                if let Some(h) = html_block.as_mut().filter(|_| matches!(ev, Event::Html(_))) {
+                    h.push_str(t);
+                }
+                if let Some((_, text)) = heading.as_mut() {
+                    text.push_str(t);
+                }
+            }
+            _ => {}
+        }
+        let is_start = matches!(ev, Event::Start(_));
+        let is_end = matches!(ev, Event::End(_));
+        if is_start {
+            depth += 1;
+        }
+        if is_end {
+            depth -= 1;
+        }
+        current.push(ev);
+        if depth == 0 {
+            let events = std::mem::take(&mut current);
+            if let Some((level, text)) = heading.take() {
+                chunks.push(Chunk::Heading {
+                    level,
+                    text,
+                    events,
+                });
+            } else if let Some(block) = html_block.take() {
+                match marker(&block) {
+                    Some(name) => chunks.push(Chunk::Marker(name)),
+                    None => chunks.push(Chunk::Other(events)),
+                }
+            } else {
+                chunks.push(Chunk::Other(events));
+            }
+        }
+    }
+
+    // Headings are shifted so the highest one in the narrative is an <h2> under the page's <h1>.
+    let min_level = chunks
+        .iter()
+        .filter_map(|c| match c {
+            Chunk::Heading { level, .. } => Some(*level),
+            _ => None,
+        })
+        .min()
+        .unwrap_or(2);
+    let shift = 2isize - min_level as isize;
+    let section_level = chunks
+        .iter()
+        .find_map(|c| match c {
+            Chunk::Heading { level, text, .. } if section_of(text).is_some() => {
+                Some((*level as isize + shift) as usize)
+            }
+            _ => None,
+        })
+        .unwrap_or(2);
+
+    let explicitly: Vec<bool> = tables
+        .iter()
+        .map(|t| {
+            chunks
+                .iter()
+                .any(|c| matches!(c, Chunk::Marker(n) if t.names.iter().any(|x| x == n)))
+        })
+        .collect();
+    let mut pending: Vec<usize> = (0..tables.len()).filter(|&i| !explicitly[i]).collect();
+    let mut out = Narrative::default();
+    let mut events: Vec<Event> = Vec::new();
+    let mut current_section = 0usize;
+    let mut seen_sections = std::collections::HashSet::new();
+
+    // Emit the pending tables of sections in `range`, adding their headings when `with_heading`.
+    let flush = |events: &mut Vec<Event>,
+                 out: &mut Narrative,
+                 pending: &mut Vec<usize>,
+                 pred: &dyn Fn(Option<usize>) -> bool,
+                 with_heading: bool| {
+        let (now, later): (Vec<usize>, Vec<usize>) =
+            pending.iter().partition(|&&i| pred(tables[i].section));
+        *pending = later;
+        for i in now {
+            let t = &tables[i];
+            if let (true, Some(h), Some(s)) = (with_heading, &t.heading, t.section) {
+                let id = format!("section-{s}");
+                out.toc.push((id.clone(), h.clone()));
+                events.push(Event::Html(CowStr::from(format!(
+                    "<h{section_level} id=\"{id}\">{}</h{section_level}>\n",
+                    html(h)
+                ))));
+            }
+            events.push(Event::Html(CowStr::from(t.html.clone())));
+        }
+    };
+
+    for chunk in chunks {
+        match chunk {
+            Chunk::Heading {
+                level,
+                text,
+                events: hev,
+            } => {
+                let new_level = (level as isize + shift).clamp(1, 6) as usize;
+                let section = section_of(&text)
+                    .filter(|_| new_level == section_level)
+                    .filter(|s| seen_sections.insert(*s));
+                if let Some(s) = section {
+                    // close the current section: its own table, then sections skipped entirely
+                    let cur = current_section;
+                    flush(
+                        &mut events,
+                        &mut out,
+                        &mut pending,
+                        &|t| t == Some(cur),
+                        false,
+                    );
+                    flush(
+                        &mut events,
+                        &mut out,
+                        &mut pending,
+                        &|t| t.is_some_and(|t| t > cur && t < s),
+                        true,
+                    );
+                    current_section = s;
+                }
+                let id = section.map(|s| format!("section-{s}"));
+                if let Some(id) = &id {
+                    out.toc.push((id.clone(), text.trim().to_string()));
+                }
+                for ev in hev {
+                    events.push(match ev {
+                        Event::Start(Tag::Heading {
+                            classes,
+                            attrs,
+                            id: own,
+                            ..
+                        }) => Event::Start(Tag::Heading {
+                            level: level_of(new_level),
+                            id: id.clone().map(CowStr::from).or(own),
+                            classes,
+                            attrs,
+                        }),
+                        Event::End(TagEnd::Heading(_)) => {
+                            Event::End(TagEnd::Heading(level_of(new_level)))
+                        }
+                        other => other,
+                    });
+                }
+            }
+            Chunk::Marker(name) => match tables.iter().position(|t| t.names.contains(&name)) {
+                Some(i) => events.push(Event::Html(CowStr::from(tables[i].html.clone()))),
+                None => out.unknown_markers.push(name),
+            },
+            Chunk::Other(evs) => events.extend(evs),
+        }
+    }
+    let cur = current_section;
+    flush(
+        &mut events,
+        &mut out,
+        &mut pending,
+        &|t| t == Some(cur),
+        false,
+    );
+    flush(
+        &mut events,
+        &mut out,
+        &mut pending,
+        &|t| t.is_some_and(|t| t > cur),
+        true,
+    );
+    flush(&mut events, &mut out, &mut pending, &|_| true, false);
+    pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
+    out
+}
+
+/// The official heading of section `n` (1–6).
+pub fn section_heading(n: usize) -> &'static str {
+    SECTIONS[n - 1]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(names: &[&str], section: Option<usize>) -> Placeable {
+        Placeable {
+            names: names.iter().map(|s| s.to_string()).collect(),
+            section,
+            heading: section.map(|s| section_heading(s).to_string()),
+            html: format!("<table id=\"{}\"></table>\n", names[0]),
+        }
+    }
+    fn three() -> Vec<Placeable> {
+        vec![
+            t(&["表二"], Some(2)),
+            t(&["表三"], Some(3)),
+            t(&["表四"], Some(4)),
+        ]
+    }
+
+    #[test]
+    fn recognises_sections() {
+        assert_eq!(section_of("一、总体情况"), Some(1));
+        assert_eq!(section_of("1、 总体情况"), Some(1));
+        assert_eq!(
+            section_of("四、政府信息公开行政法复议、行政诉讼情况"),
+            Some(4)
+        );
+        assert_eq!(section_of("五、存在的主要问题及整改措施"), Some(5));
+        assert_eq!(section_of("其他需要报告的事项"), Some(6));
+        assert_eq!(section_of("（二）依申请公开情况"), None);
+        assert_eq!(section_of("2024年工作"), None);
+    }
+
+    #[test]
+    fn tables_go_to_the_end_of_their_sections() {
+        let body = "## 一、总体情况\n\n文字\n\n## 二、主动公开政府信息情况\n\n## 三、收到和处理政府信息公开申请情况\n\n说明\n\n## 四、政府信息公开行政复议、行政诉讼情况\n\n## 五、存在的主要问题及改进情况\n\n问题\n";
+        let n = render(body, &three());
+        let h = &n.html;
+        let pos = |s: &str| h.find(s).unwrap_or_else(|| panic!("{s} in {h}"));
+        assert!(pos("id=\"section-2\"") < pos("id=\"表二\""));
+        assert!(pos("id=\"表二\"") < pos("id=\"section-3\""));
+        assert!(pos("说明") < pos("id=\"表三\""));
+        assert!(pos("id=\"表四\"") < pos("id=\"section-5\""));
+        assert_eq!(n.toc.len(), 5);
+    }
+
+    #[test]
+    fn missing_headings_are_added_in_order() {
+        let body = "# 一、总体情况\n\n文字\n\n# 五、存在的主要问题及改进情况\n\n问题\n";
+        let n = render(body, &three());
+        let h = &n.html;
+        assert!(h.contains("<h2 id=\"section-1\">一、总体情况</h2>"), "{h}");
+        let pos = |s: &str| h.find(s).unwrap();
+        assert!(pos("文字") < pos("<h2 id=\"section-2\">二、主动公开政府信息情况</h2>"));
+        assert!(pos("id=\"表四\"") < pos("<h2 id=\"section-5\">"));
+        assert_eq!(
+            n.toc.iter().map(|(i, _)| i.as_str()).collect::<Vec<_>>(),
+            [
+                "section-1",
+                "section-2",
+                "section-3",
+                "section-4",
+                "section-5"
+            ]
+        );
+    }
+
+    #[test]
+    fn explicit_markers_and_unknown_ones() {
+        let body = "## 二、主动公开政府信息情况\n\n<!-- 表三 -->\n\n正文\n\n<!-- table: active -->\n\n<!-- 表九 -->\n";
+        let n = render(
+            body,
+            &[t(&["表二", "active"], Some(2)), t(&["表三"], Some(3))],
+        );
+        let h = &n.html;
+        assert!(h.find("id=\"表三\"").unwrap() < h.find("正文").unwrap());
+        assert!(h.find("正文").unwrap() < h.find("id=\"表二\"").unwrap());
+        assert_eq!(h.matches("<table").count(), 2, "{h}");
+        assert_eq!(n.unknown_markers, ["表九"]);
+        // an ordinary comment is kept as it is
+        let n = render("<!-- 备注 -->\n", &[]);
+        assert!(n.html.contains("<!-- 备注 -->"));
+    }
+
+    #[test]
+    fn body_without_headings_gets_all_three() {
+        let n = render("只有一段文字。\n", &three());
+        assert!(n.html.starts_with("<p>只有一段文字。</p>"));
+        assert_eq!(n.html.matches("<h2").count(), 3);
+    }
+}

@@ -1,0 +1,20 @@
+//! Rendering a loaded site into files: tera templates of the theme, the narrative through
+//! pulldown-cmark with the tables placed, and the downloads. Rendering is a pure function from
+//! the model (plus theme) to named byte blobs; writing them is the output sink's job.
+
+pub mod escape;
+pub mod markdown;
+mod pages;
+pub mod tables_html;
+pub mod theme;
+pub mod urls;
+
+pub use pages::render_site;
+pub use theme::Theme;
+
+/// Options that change what is rendered (not how the model is read).
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// Overrides site.toml's `base_url` (`build --base-url`).
+    pub base_url: Option<String>,
+}

@@ -1,0 +1,538 @@
+//! Every page of the site, each rendered from a small context of its own.
+
+use super::RenderOptions;
+use super::markdown::{self, Placeable};
+use super::tables_html;
+use super::theme::Theme;
+use super::urls;
+use crate::content::{Report, Site};
+use crate::export;
+use crate::output::OutputFile;
+use crate::tables::ReportTables;
+use anyhow::{Context as _, Result, anyhow, bail};
+use rayon::prelude::*;
+use serde_json::{Value as J, json};
+
+/// The conventional order of kinds of organisation on list pages.
+const KIND_ORDER: &[&str] = &[
+    "本级政府",
+    "办公厅（室）",
+    "县级部门",
+    "部门",
+    "乡镇（街道）",
+    "乡镇",
+    "街道",
+];
+
+fn kind_rank(kind: &str) -> usize {
+    KIND_ORDER
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or(KIND_ORDER.len())
+}
+
+/// Column metadata of the government page spec (政府网站网页设计规范).
+const COLUMN_NAME: &str = "政府信息公开年报";
+const COLUMN_TYPE: &str = "信息公开年报";
+
+struct Ctx<'a> {
+    site: &'a Site,
+    tera: tera::Tera,
+    base_url: Option<String>,
+    site_json: J,
+}
+
+/// Render the whole site. Fails on a template error (with the template named).
+pub fn render_site(site: &Site, theme: &Theme, opts: &RenderOptions) -> Result<Vec<OutputFile>> {
+    let mut tera = tera::Tera::default();
+    let templates: Vec<(&str, &str)> = theme
+        .templates
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    tera.add_raw_templates(templates)
+        .map_err(|e| anyhow!(tera_chain(&e)))
+        .context("主题模板有误")?;
+    tera.autoescape_on(vec![".html", ".xml"]);
+    let base_url = opts
+        .base_url
+        .clone()
+        .map(|u| if u.ends_with('/') { u } else { format!("{u}/") })
+        .or_else(|| site.config.base_url.clone());
+    let c = &site.config;
+    let site_json = json!({
+        "title": c.title,
+        "base_url": base_url,
+        "gov": c.gov,
+    });
+    let ctx = Ctx {
+        site,
+        tera,
+        base_url,
+        site_json,
+    };
+
+    let mut files: Vec<OutputFile> = site
+        .reports
+        .par_iter()
+        .map(|r| ctx.report_files(r))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    for year in site.years() {
+        files.push(ctx.year_page(year)?);
+    }
+    for org in site.orgs.keys() {
+        files.push(ctx.org_page(org)?);
+    }
+    files.push(ctx.home_page()?);
+    files.push(ctx.not_found_page()?);
+    files.push(ctx.sitemap()?);
+    files.push(ctx.feed()?);
+    for (path, bytes) in &theme.statics {
+        files.push(OutputFile::new(path.clone(), bytes.clone()));
+    }
+    // two sources for one output path is a mistake in the content or theme, never silent
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    for w in files.windows(2) {
+        if w[0].path == w[1].path {
+            bail!("两个文件都要输出到 {}：请重命名附件或主题文件", w[0].path);
+        }
+    }
+    Ok(files)
+}
+
+fn tera_chain(e: &tera::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(inner) = src {
+        s.push_str(&format!("：{inner}"));
+        src = inner.source();
+    }
+    s
+}
+
+fn human_size(n: u64) -> String {
+    if n < 1024 {
+        format!("{n} B")
+    } else if n < 1024 * 1024 {
+        format!("{:.1} KB", n as f64 / 1024.0)
+    } else {
+        format!("{:.1} MB", n as f64 / 1024.0 / 1024.0)
+    }
+}
+
+impl Ctx<'_> {
+    fn render(&self, template: &str, path: &str, mut page: J, extra: J) -> Result<OutputFile> {
+        if page.get("root").is_none() {
+            page["root"] = J::String(urls::root_of(path));
+        }
+        page["path"] = J::String(path.to_string());
+        if page.get("canonical").is_none() {
+            page["canonical"] = self
+                .base_url
+                .as_ref()
+                .map_or(J::Null, |b| J::String(urls::absolute(b, path)));
+        }
+        let mut value = json!({
+            "site": self.site_json,
+            "page": page,
+            "column": {
+                "name": COLUMN_NAME,
+                "type": COLUMN_TYPE,
+                "description": format!("{}：各机关历年政府信息公开工作年度报告", self.site.config.title),
+                "keywords": "政府信息公开,年度报告,信息公开年报",
+            },
+        });
+        if let (J::Object(v), J::Object(e)) = (&mut value, extra) {
+            v.extend(e);
+        }
+        let context = tera::Context::from_value(value)?;
+        let html = self
+            .tera
+            .render(template, &context)
+            .map_err(|e| anyhow!(tera_chain(&e)))
+            .with_context(|| format!("渲染 {path}（模板 {template}）失败"))?;
+        Ok(OutputFile::new(path, html))
+    }
+
+    fn org_name(&self, org: &str) -> String {
+        self.site
+            .org(org)
+            .map_or_else(|| org.to_string(), |o| o.config.name.clone())
+    }
+
+    /// A report as listed on other pages.
+    fn summary(&self, r: &Report, from: &str) -> J {
+        let org = self.site.org(&r.org);
+        json!({
+            "title": r.title,
+            "year": r.year,
+            "org": r.org,
+            "org_name": self.org_name(&r.org),
+            "kind": org.and_then(|o| o.config.kind.clone()),
+            "published": r.front.published.map(|d| d.ymd()),
+            "href": urls::link(from, &urls::report(r.year, &r.org)),
+            "archived": r.archived(),
+        })
+    }
+
+    /// Summaries grouped by kind of organisation, in the conventional order.
+    fn grouped(&self, reports: &[&Report], from: &str) -> J {
+        let mut groups: Vec<(String, Vec<&Report>)> = Vec::new();
+        for r in reports {
+            let kind = self
+                .site
+                .org(&r.org)
+                .and_then(|o| o.config.kind.clone())
+                .unwrap_or_else(|| "其他".to_string());
+            match groups.iter_mut().find(|(k, _)| *k == kind) {
+                Some((_, list)) => list.push(r),
+                None => groups.push((kind, vec![r])),
+            }
+        }
+        groups.sort_by(|a, b| kind_rank(&a.0).cmp(&kind_rank(&b.0)).then(a.0.cmp(&b.0)));
+        J::Array(
+            groups
+                .into_iter()
+                .map(|(kind, list)| {
+                    json!({
+                        "kind": kind,
+                        "reports": list.iter().map(|r| self.summary(r, from)).collect::<Vec<_>>(),
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    fn report_files(&self, r: &Report) -> Result<Vec<OutputFile>> {
+        let path = urls::report(r.year, &r.org);
+        let dir = urls::report_dir(r.year, &r.org);
+        let org = self.site.org(&r.org);
+        let org_name = self.org_name(&r.org);
+        let mut files = Vec::new();
+
+        // tables, placed in the narrative
+        let placeables: Vec<Placeable> = match &r.tables {
+            ReportTables::National { tables, .. } => tables
+                .iter()
+                .map(|t| Placeable {
+                    names: vec![t.def.name(), t.def.key.to_string()],
+                    section: Some(t.def.section_index),
+                    heading: Some(t.def.section.to_string()),
+                    html: tables_html::national(t, &format!("t-{}", t.def.key)),
+                })
+                .collect(),
+            ReportTables::Custom(list) => list
+                .iter()
+                .enumerate()
+                .map(|(i, t)| Placeable {
+                    names: vec![format!("表{}", i + 1), (i + 1).to_string()],
+                    section: None,
+                    heading: None,
+                    html: tables_html::custom(t, &format!("t-{}", i + 1), i + 1),
+                })
+                .collect(),
+        };
+        let narrative = markdown::render(r.body(), &placeables);
+
+        let downloads = export::downloads(r, &org_name);
+        let mut dl_json = Vec::new();
+        for d in downloads {
+            let out = format!("{dir}/{}", d.file);
+            dl_json.push(json!({
+                "label": d.label,
+                "kind": d.kind,
+                "file": d.file,
+                "href": urls::link(&path, &out),
+                "size": human_size(d.bytes.len() as u64),
+            }));
+            files.push(OutputFile::new(out, d.bytes));
+        }
+        let mut att_json = Vec::new();
+        for a in &r.attachments {
+            let out = format!("{dir}/{}", a.name);
+            let bytes = std::fs::read(&a.path)
+                .with_context(|| format!("无法读取附件 {}", a.path.display()))?;
+            att_json.push(json!({
+                "name": a.name,
+                "href": urls::link(&path, &out),
+                "size": human_size(a.size),
+            }));
+            files.push(OutputFile::new(out, bytes));
+        }
+
+        // neighbouring years of the same organisation
+        let years: Vec<&Report> = self.site.reports_of(&r.org).collect();
+        let pos = years.iter().position(|x| x.year == r.year);
+        let prev = pos
+            .and_then(|i| years.get(i + 1))
+            .map(|x| self.summary(x, &path));
+        let next = pos
+            .and_then(|i| i.checked_sub(1))
+            .and_then(|i| years.get(i))
+            .map(|x| self.summary(x, &path));
+
+        let format_document = match &r.tables {
+            ReportTables::National { format, .. } => Some(format.document),
+            ReportTables::Custom(_) => None,
+        };
+        let page = json!({
+            "kind": "report",
+            "title": r.title,
+            "breadcrumb": [
+                {"title": format!("{}年", r.year), "href": urls::link(&path, &urls::year(r.year))},
+                {"title": org_name, "href": urls::link(&path, &urls::org(&r.org))},
+            ],
+        });
+        let extra = json!({
+            "report": {
+                "title": r.title,
+                "year": r.year,
+                "org": r.org,
+                "org_name": org_name,
+                "org_href": urls::link(&path, &urls::org(&r.org)),
+                "published": r.front.published.map(|d| d.chinese()),
+                "published_ymd": r.front.published.map(|d| d.ymd()),
+                "pub_date": r.front.published.map(|d| d.ymd_hm()),
+                "index_number": r.front.index_number,
+                "archived": r.archived(),
+                "format": r.tables.format_id(),
+                "format_document": format_document,
+                "body_html": narrative.html,
+                "toc": narrative.toc.iter().map(|(id, t)| json!({"id": id, "title": t})).collect::<Vec<_>>(),
+                "downloads": dl_json,
+                "attachments": att_json,
+                "prev": prev,
+                "next": next,
+            },
+            "org": org.map(|o| &o.config),
+        });
+        files.push(self.render("report.html", &path, page, extra)?);
+        Ok(files)
+    }
+
+    fn year_page(&self, year: u16) -> Result<OutputFile> {
+        let path = urls::year(year);
+        let reports: Vec<&Report> = self
+            .site
+            .reports
+            .iter()
+            .filter(|r| r.year == year)
+            .collect();
+        let page = json!({
+            "kind": "year",
+            "title": format!("{year}年政府信息公开工作年度报告"),
+            "breadcrumb": [{"title": format!("{year}年"), "href": urls::link(&path, &path)}],
+        });
+        let extra = json!({
+            "year": year,
+            "count": reports.len(),
+            "groups": self.grouped(&reports, &path),
+            "years": self.year_list(&path),
+        });
+        self.render("year.html", &path, page, extra)
+    }
+
+    fn year_list(&self, from: &str) -> J {
+        let years = self.site.years();
+        J::Array(
+            years
+                .iter()
+                .map(|y| {
+                    json!({
+                        "year": y,
+                        "href": urls::link(from, &urls::year(*y)),
+                        "count": self.site.reports.iter().filter(|r| r.year == *y).count(),
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    fn org_page(&self, org_id: &str) -> Result<OutputFile> {
+        let path = urls::org(org_id);
+        let org = self.site.org(org_id).context("机关不存在")?;
+        let reports: Vec<J> = self
+            .site
+            .reports_of(org_id)
+            .map(|r| {
+                let mut s = self.summary(r, &path);
+                s["format"] = J::String(r.tables.format_id().to_string());
+                s["figures"] = figures(r);
+                s
+            })
+            .collect();
+        let page = json!({
+            "kind": "org",
+            "title": format!("{}政府信息公开工作年度报告", org.config.name),
+            "breadcrumb": [{"title": org.config.name, "href": urls::link(&path, &path)}],
+        });
+        let extra = json!({ "org": org.config, "reports": reports });
+        self.render("org.html", &path, page, extra)
+    }
+
+    fn home_page(&self) -> Result<OutputFile> {
+        let path = urls::home();
+        let latest = self.site.years().first().copied();
+        let latest_reports: Vec<&Report> = self
+            .site
+            .reports
+            .iter()
+            .filter(|r| Some(r.year) == latest)
+            .collect();
+        let mut orgs: Vec<J> = self
+            .site
+            .orgs
+            .values()
+            .map(|o| {
+                json!({
+                    "name": o.config.name,
+                    "kind": o.config.kind,
+                    "href": urls::link(&path, &urls::org(&o.id)),
+                    "count": self.site.reports_of(&o.id).count(),
+                })
+            })
+            .collect();
+        orgs.sort_by(|a, b| {
+            let k = |v: &J| kind_rank(v["kind"].as_str().unwrap_or(""));
+            k(a).cmp(&k(b))
+                .then_with(|| a["name"].as_str().cmp(&b["name"].as_str()))
+        });
+        let page = json!({ "kind": "home", "title": self.site.config.title, "breadcrumb": [] });
+        let extra = json!({
+            "latest_year": latest,
+            "latest": self.grouped(&latest_reports, &path),
+            "years": self.year_list(&path),
+            "orgs": orgs,
+            "report_count": self.site.reports.len(),
+        });
+        self.render("index.html", &path, page, extra)
+    }
+
+    fn not_found_page(&self) -> Result<OutputFile> {
+        // The 404 page is served at any depth, so its links start from the site's own path
+        // when base_url says what it is; without it, from the server root.
+        let root = self
+            .base_url
+            .as_ref()
+            .and_then(|b| b.split_once("://").map(|(_, rest)| rest))
+            .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
+            .unwrap_or_else(|| "/".to_string());
+        self.render(
+            "404.html",
+            "404.html",
+            json!({"kind": "404", "title": "页面不存在", "breadcrumb": [], "canonical": null, "root": root}),
+            json!({}),
+        )
+    }
+
+    fn absolute_or_relative(&self, path: &str) -> String {
+        match &self.base_url {
+            Some(b) => urls::absolute(b, path),
+            None => super::escape::path(path),
+        }
+    }
+
+    fn sitemap(&self) -> Result<OutputFile> {
+        let mut urls_list =
+            vec![json!({"loc": self.absolute_or_relative("index.html"), "lastmod": null})];
+        for y in self.site.years() {
+            urls_list
+                .push(json!({"loc": self.absolute_or_relative(&urls::year(y)), "lastmod": null}));
+        }
+        for o in self.site.orgs.keys() {
+            urls_list
+                .push(json!({"loc": self.absolute_or_relative(&urls::org(o)), "lastmod": null}));
+        }
+        for r in &self.site.reports {
+            urls_list.push(json!({
+                "loc": self.absolute_or_relative(&urls::report(r.year, &r.org)),
+                "lastmod": r.front.published.map(|d| d.ymd()),
+            }));
+        }
+        self.render(
+            "sitemap.xml",
+            "sitemap.xml",
+            json!({"kind": "sitemap", "title": "sitemap", "canonical": null}),
+            json!({ "urls": urls_list }),
+        )
+    }
+
+    fn feed(&self) -> Result<OutputFile> {
+        let mut reports: Vec<&Report> = self.site.reports.iter().collect();
+        // newest publication first; reports without a date by year
+        reports.sort_by(|a, b| {
+            let key = |r: &Report| {
+                (
+                    r.front
+                        .published
+                        .map(|d| d.ymd())
+                        .unwrap_or_else(|| format!("{}-12-31", r.year)),
+                    r.org.clone(),
+                )
+            };
+            key(b).cmp(&key(a))
+        });
+        reports.truncate(50);
+        let entries: Vec<J> = reports
+            .iter()
+            .map(|r| {
+                let updated = r
+                    .front
+                    .published
+                    .map(|d| d.rfc3339())
+                    .unwrap_or_else(|| format!("{}-12-31T00:00:00+08:00", r.year));
+                json!({
+                    "title": r.title,
+                    "org_name": self.org_name(&r.org),
+                    "link": self.absolute_or_relative(&urls::report(r.year, &r.org)),
+                    "id": match &self.base_url {
+                        Some(_) => self.absolute_or_relative(&urls::report(r.year, &r.org)),
+                        None => format!("urn:nianbao:{}:{}", super::escape::segment(&r.org), r.year),
+                    },
+                    "updated": updated,
+                })
+            })
+            .collect();
+        let updated = entries
+            .iter()
+            .filter_map(|e| e["updated"].as_str())
+            .max()
+            .unwrap_or("1970-01-01T00:00:00+08:00")
+            .to_string();
+        self.render(
+            "feed.xml",
+            "feed.xml",
+            json!({"kind": "feed", "title": "feed", "canonical": null}),
+            json!({
+                "entries": entries,
+                "updated": updated,
+                "feed_id": self.base_url.as_ref().map_or_else(|| format!("urn:nianbao:{}", super::escape::segment(&self.site.config.title)), |b| b.clone()),
+                "home_link": self.absolute_or_relative("index.html"),
+                "self_link": self.absolute_or_relative("feed.xml"),
+            }),
+        )
+    }
+}
+
+/// Headline figures of a report for the organisation page (national formats only).
+fn figures(r: &Report) -> J {
+    let get = |table: &str, row: &str, col: usize| {
+        r.tables
+            .national(table)
+            .and_then(|t| t.row(row))
+            .and_then(|row| row.cells.get(col))
+            .map(|c| c.value.display())
+    };
+    match &r.tables {
+        ReportTables::National { .. } => json!({
+            "received": get("applications", "received", 6),
+            "review": get("appeals", "review", 4),
+            "litigation_direct": get("appeals", "litigation_direct", 4),
+            "litigation_after_review": get("appeals", "litigation_after_review", 4),
+        }),
+        ReportTables::Custom(_) => J::Null,
+    }
+}

@@ -1,0 +1,65 @@
+//! Page-relative links: every page knows its path, and links are written relative to it.
+
+use super::escape;
+
+/// Output path of the home page, year pages, report pages and organisation pages.
+pub fn home() -> String {
+    "index.html".into()
+}
+pub fn year(year: u16) -> String {
+    format!("{year}/index.html")
+}
+pub fn report_dir(year: u16, org: &str) -> String {
+    format!("{year}/{org}")
+}
+pub fn report(year: u16, org: &str) -> String {
+    format!("{year}/{org}/index.html")
+}
+pub fn org(org: &str) -> String {
+    format!("org/{org}/index.html")
+}
+
+/// `../../` for a page at `a/b/index.html`; empty at the top.
+pub fn root_of(page: &str) -> String {
+    "../".repeat(page.matches('/').count())
+}
+
+/// Link from the page at `from` to the output file `to` (both relative to the output root),
+/// percent-encoded.
+pub fn link(from: &str, to: &str) -> String {
+    format!("{}{}", root_of(from), escape::path(to))
+}
+
+/// The absolute URL of an output path under `base_url` (which ends with `/`). `index.html`
+/// is dropped so canonical URLs end with the folder.
+pub fn absolute(base_url: &str, path: &str) -> String {
+    let p = path.strip_suffix("index.html").unwrap_or(path);
+    format!("{base_url}{}", escape::path(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_links() {
+        assert_eq!(root_of("index.html"), "");
+        assert_eq!(root_of("2024/sixia/index.html"), "../../");
+        assert_eq!(
+            link("2024/index.html", "2024/寺下/index.html"),
+            "../2024/%E5%AF%BA%E4%B8%8B/index.html"
+        );
+        assert_eq!(
+            absolute("https://x.cn/nb/", "2024/sixia/index.html"),
+            "https://x.cn/nb/2024/sixia/"
+        );
+        assert_eq!(
+            absolute("https://x.cn/nb/", "index.html"),
+            "https://x.cn/nb/"
+        );
+        assert_eq!(
+            absolute("https://x.cn/nb/", "feed.xml"),
+            "https://x.cn/nb/feed.xml"
+        );
+    }
+}

@@ -1,0 +1,161 @@
+//! `nianbao new <org> <year>`: a new report with the six section headings, the table markers
+//! and zero-filled tables in the newest national format (written from its definition).
+
+use crate::tables::def::{FormatDef, Layout};
+use crate::tables::national::{self, SECTIONS};
+use anyhow::{Context, Result, bail};
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// What `new` created, for the message to the user.
+#[derive(Debug)]
+pub struct Created {
+    pub files: Vec<PathBuf>,
+    pub org_created: bool,
+}
+
+/// tables.toml of `format` with every count 0, each row commented with its official label.
+pub fn zero_tables(format: &FormatDef) -> String {
+    let mut s = format!(
+        "# 统计表（{} 格式）。每个数都要填写；没有的填 0。\nformat = \"{}\"\n",
+        format.document, format.id
+    );
+    for t in format.tables {
+        s.push_str(&format!("\n[{}]  # {}\n", t.key, t.section));
+        let rows = t.rows();
+        if let Layout::Grid { columns, .. } | Layout::Strip { columns, .. } = &t.layout {
+            let labels: Vec<&str> = columns.iter().map(|c| c.label).collect();
+            s.push_str(&format!("# 每行依次为：{}\n", labels.join("、")));
+        }
+        for (i, rd) in rows.iter().enumerate() {
+            let cols = t.columns_of(i);
+            let value = if cols.len() == 1 {
+                "0".to_string()
+            } else {
+                format!("[{}]", vec!["0"; cols.len()].join(", "))
+            };
+            let mut comment = t.row_label(i);
+            if matches!(t.layout, Layout::Blocks(_)) {
+                let labels: Vec<&str> = cols.iter().map(|c| c.label).collect();
+                comment = format!("{comment}：{}", labels.join("、"));
+            }
+            s.push_str(&format!("{} = {value}  # {comment}\n", rd.key));
+        }
+    }
+    s
+}
+
+/// report.md with front matter, the six headings and the table markers.
+pub fn report_skeleton(title: &str) -> String {
+    let mut s = format!(
+        "+++\ntitle = \"{title}\"\n# published = 2025-01-20   # 发布日期：发布时去掉行首的 # 并填写\nindex_number = \"\"\narchived = false\n+++\n"
+    );
+    for (i, h) in SECTIONS.iter().enumerate() {
+        s.push_str(&format!("\n## {h}\n\n"));
+        match i {
+            1 => s.push_str("<!-- 表二 -->\n"),
+            2 => s.push_str("<!-- 表三 -->\n"),
+            3 => s.push_str("<!-- 表四 -->\n"),
+            _ => {}
+        }
+    }
+    s
+}
+
+fn valid_org(org: &str) -> bool {
+    !org.is_empty()
+        && org != "."
+        && org != ".."
+        && !org.starts_with('.')
+        && !org.contains(['/', '\\', ':', '*', '?', '"', '<', '>', '|', '\0'])
+}
+
+/// Create `content/<org>/<year>/` with report.md and tables.toml (and org.toml when the
+/// organisation is new). Never overwrites: an existing report is an error.
+pub fn new_report(root: &Path, org: &str, year: u16) -> Result<Created> {
+    if !valid_org(org) {
+        bail!(
+            "机关文件夹名「{org}」不可用：不能含 / \\ : * ? \" < > | 或以 . 开头（建议用英文字母、数字和 -）"
+        );
+    }
+    if !(1990..=2999).contains(&year) {
+        bail!("年份 {year} 不合理：应为四位年份，如 2025");
+    }
+    if !root.join("site.toml").is_file() {
+        bail!(
+            "{} 中没有 site.toml：请在站点文件夹中运行，或用 --root 指定站点文件夹",
+            root.display()
+        );
+    }
+    let org_dir = root.join("content").join(org);
+    let dir = org_dir.join(year.to_string());
+    if dir.join("report.md").exists() || dir.join("tables.toml").exists() {
+        bail!("{} 已有报告，未做任何修改", dir.display());
+    }
+    let mut files = Vec::new();
+    std::fs::create_dir_all(&dir).with_context(|| format!("无法创建 {}", dir.display()))?;
+    let org_toml = org_dir.join("org.toml");
+    let org_created = !org_toml.exists();
+    let short = if org_created {
+        write_new(
+            &org_toml,
+            &format!(
+                "# 机关信息\nname = \"{org}\"   # 请改为机关全称，如「寺下镇人民政府」\n# short_name = \"\"   # 简称，用于默认标题\n# kind = \"\"         # 乡镇 | 县级部门 | 本级政府 | 办公厅（室）\n# address = \"\"\n# phone = \"\"\n# postcode = \"\"\n"
+            ),
+        )?;
+        files.push(org_toml.clone());
+        org.to_string()
+    } else {
+        let text = std::fs::read_to_string(&org_toml).unwrap_or_default();
+        let src = crate::diagnostics::SourceFile::new("org.toml", text);
+        crate::config::OrgConfig::parse(&src)
+            .0
+            .map(|o| o.display_short().to_string())
+            .unwrap_or_else(|| org.to_string())
+    };
+    let title = format!("{short}{year}年政府信息公开工作年度报告");
+    let report = dir.join("report.md");
+    write_new(&report, &report_skeleton(&title))?;
+    files.push(report);
+    let tables = dir.join("tables.toml");
+    write_new(&tables, &zero_tables(national::newest()))?;
+    files.push(tables);
+    Ok(Created { files, org_created })
+}
+
+fn write_new(path: &Path, text: &str) -> Result<()> {
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| format!("无法创建 {}", path.display()))?;
+    f.write_all(text.as_bytes())
+        .with_context(|| format!("无法写入 {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::SourceFile;
+    use crate::tables::parse_tables;
+
+    #[test]
+    fn zero_tables_parse_cleanly_in_every_national_format() {
+        for f in national::NATIONAL_FORMATS {
+            let text = zero_tables(f);
+            let src = SourceFile::new("tables.toml", text.clone());
+            let (t, d) = parse_tables(&src, false);
+            assert!(d.is_empty(), "{}: {d:?}\n{text}", f.id);
+            assert_eq!(t.unwrap().format_id(), f.id);
+        }
+    }
+
+    #[test]
+    fn rejects_hostile_org_names() {
+        for bad in ["..", "a/b", ".hidden", "a\\b", ""] {
+            assert!(!valid_org(bad), "{bad}");
+        }
+        assert!(valid_org("寺下镇"));
+    }
+}
