@@ -384,3 +384,101 @@ pub fn custom(t: &CustomTable, id: &str, number: usize) -> String {
     out.push_str("</tbody>\n");
     region(id, &caption, "nb-custom", &out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::SourceFile;
+    use crate::scaffold::zero_tables;
+    use crate::tables::national::{FORMAT_2019, FORMAT_2021};
+    use crate::tables::{ReportTables, parse_tables};
+
+    fn tables(text: &str) -> ReportTables {
+        let src = SourceFile::new("tables.toml", text.to_string());
+        let (t, d) = parse_tables(&src, false);
+        assert!(d.is_empty(), "{d:?}");
+        t.unwrap()
+    }
+
+    fn html_of(t: &ReportTables, key: &str) -> String {
+        national(t.national(key).unwrap(), &format!("t-{key}"))
+    }
+
+    #[test]
+    fn snapshot_2021_tables() {
+        let text = zero_tables(&FORMAT_2021)
+            .replace("received = [0, 0, 0, 0, 0, 0, 0]", "received = [3, 1, 0, 0, 0, 0, 4]")
+            .replace("disclosed = [0, 0, 0, 0, 0, 0, 0]  # （一）", "disclosed = [2, 1, 0, 0, 0, 0, 3]  # （一）")
+            .replace("unavailable.not_held = [0, 0, 0, 0, 0, 0, 0]", "unavailable.not_held = [1, 0, 0, 0, 0, 0, 1]")
+            .replace("total = [0, 0, 0, 0, 0, 0, 0]", "total = [3, 1, 0, 0, 0, 0, 4]")
+            .replace("fees = 0", "fees = 1.25")
+            .replace("review = [0, 0, 0, 0, 0]", "review = [1, 0, 0, 1, 2]");
+        let t = tables(&text);
+        insta::assert_snapshot!("table2_2021", html_of(&t, "active"));
+        insta::assert_snapshot!("table3_2021", html_of(&t, "applications"));
+        insta::assert_snapshot!("table4_2021", html_of(&t, "appeals"));
+    }
+
+    #[test]
+    fn snapshot_2019_tables() {
+        let text = zero_tables(&FORMAT_2019)
+            .replace("licensing = [0, 0, 0]", "licensing = [12, -2, 30]")
+            .replace("procurement = [0, 0]", "procurement = [3, 15.5]");
+        let t = tables(&text);
+        insta::assert_snapshot!("table2_2019", html_of(&t, "active"));
+        insta::assert_snapshot!("table3_2019", html_of(&t, "applications"));
+    }
+
+    #[test]
+    fn snapshot_custom_table() {
+        let t = tables(
+            "format = \"custom\"\n[[tables]]\ntitle = \"政府信息公开情况统计表\"\nheader = [[\"指标名称\", \"计量单位\", \"本年度\", \"历年累计\"]]\nrows = [[\"主动公开文件数\", \"件\", 20, 120],\n        [{ text = \"其中：\", rowspan = 2 }, \"网站公开\", \"件\", 15],\n        [\"公告栏\", \"件\", \"/\"]]\n",
+        );
+        let ReportTables::Custom(list) = &t else { panic!() };
+        insta::assert_snapshot!("custom", custom(&list[0], "t-1", 1));
+    }
+
+    #[test]
+    fn every_data_cell_names_existing_headers() {
+        for f in [&FORMAT_2021, &FORMAT_2019] {
+            let t = tables(&zero_tables(f));
+            for key in ["active", "applications", "appeals"] {
+                let h = html_of(&t, key);
+                let ids: std::collections::HashSet<&str> = h
+                    .split("id=\"")
+                    .skip(1)
+                    .filter_map(|s| s.split('"').next())
+                    .collect();
+                let mut cells = 0;
+                for part in h.split("headers=\"").skip(1) {
+                    let list = part.split('"').next().unwrap();
+                    for id in list.split(' ') {
+                        assert!(ids.contains(id), "{} {key}: headers names missing id {id}", f.id);
+                    }
+                    cells += 1;
+                }
+                assert!(cells > 0);
+                assert_eq!(h.matches("<caption").count(), 1);
+            }
+        }
+    }
+
+    #[test]
+    fn table_three_has_the_printed_shape() {
+        let t = tables(&zero_tables(&FORMAT_2021));
+        let h = html_of(&t, "applications");
+        assert!(h.contains("colspan=\"3\" rowspan=\"3\">（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td>"));
+        assert!(h.contains("colspan=\"7\">申请人情况</th>"));
+        assert!(h.contains("rowspan=\"2\" headers=\"t-applications-g0\">自然人</th>"));
+        assert!(h.contains("colspan=\"5\" headers=\"t-applications-g0\">法人或其他组织</th>"));
+        assert!(h.contains("rowspan=\"22\">三、本年度办理结果</th>"));
+        assert!(h.contains("rowspan=\"8\">（三）不予公开</th>"));
+        assert!(h.contains("rowspan=\"3\">（六）其他处理</th>"));
+        assert_eq!(h.matches("<td class=\"num\"").count(), 25 * 7);
+        let h4 = html_of(&t, "appeals");
+        assert!(h4.contains("colspan=\"5\">行政复议</th>"));
+        assert!(h4.contains("colspan=\"10\">行政诉讼</th>"));
+        assert_eq!(h4.matches("rowspan=\"2\"").count(), 5);
+        assert_eq!(h4.matches("<td ").count(), 15);
+    }
+}
