@@ -57,7 +57,7 @@ pub enum Command {
         #[arg(long, default_value_t = 200, value_name = "MS")]
         debounce: u64,
     },
-    /// 新建一份年度报告（六个部分的标题和全为 0 的统计表）. Scaffold a report.
+    /// 新建一份年度报告：有上一年报告时从它开始（正文照抄、表格清零、上年结转自动填好）. Scaffold a report.
     New {
         /// 机关文件夹名，如 sixia. Organisation folder name.
         org: String,
@@ -124,6 +124,11 @@ pub fn run(cli: Cli) -> Result<i32> {
             let created = crate::scaffold::new_report(&root, &org, year)?;
             for f in &created.files {
                 println!("已创建 {}", f.display());
+            }
+            if let Some(y) = created.from {
+                println!(
+                    "已从 {y} 年的报告复制正文，统计表已清零，「二、上年结转」和「现行有效件数」按 {y} 年数据填好。"
+                );
             }
             if created.org_created {
                 println!("提示：请在 org.toml 中填写机关全称（name）等信息。");

@@ -9,9 +9,11 @@ pub struct FrontMatter {
     pub published: Option<Date>,
     pub index_number: Option<String>,
     pub archived: bool,
+    /// Optional; when given it must match the report's folder.
+    pub year: Option<u16>,
 }
 
-const FRONT_KEYS: &[&str] = &["title", "published", "index_number", "archived"];
+const FRONT_KEYS: &[&str] = &["title", "published", "index_number", "archived", "year"];
 
 /// report.md split: the front matter text and its byte offset (if any), the body, and the
 /// body's byte offset.
@@ -73,6 +75,7 @@ impl FrontMatter {
             published: r.date("published"),
             index_number: r.string("index_number").filter(|s| !s.trim().is_empty()),
             archived: r.bool("archived").unwrap_or(false),
+            year: r.year("year"),
         };
         (Some(fm), body_offset, r.finish())
     }

@@ -213,6 +213,19 @@ impl<'a, 'i> TableReader<'a, 'i> {
         }
     }
 
+    /// A four-digit year.
+    pub fn year(&mut self, key: &str) -> Option<u16> {
+        let v = self.get(key)?;
+        match integer(v.get_ref()) {
+            Some(y) if (1990..=2999).contains(&y) => Some(y as u16),
+            _ => {
+                let msg = format!("`{}` 应为四位年份，如 2024", self.full_key(key));
+                self.error_at(v.span(), msg);
+                None
+            }
+        }
+    }
+
     /// A TOML date (`2025-01-20`) or local date-time (`2025-01-20 09:30:00`).
     pub fn date(&mut self, key: &str) -> Option<Date> {
         let v = self.get(key)?;

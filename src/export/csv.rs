@@ -19,6 +19,14 @@ fn line(out: &mut String, fields: &[String]) {
     out.push_str("\r\n");
 }
 
+/// The `<table>` part of each CSV's name.
+pub fn table_keys(tables: &ReportTables) -> Vec<&'static str> {
+    match tables {
+        ReportTables::National { tables, .. } => tables.iter().map(|t| t.def.key).collect(),
+        ReportTables::Custom(_) => vec!["tables"],
+    }
+}
+
 /// (table key, label, bytes) for every CSV of a report.
 pub fn report_csvs(tables: &ReportTables) -> Vec<(String, String, Vec<u8>)> {
     match tables {

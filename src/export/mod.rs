@@ -18,6 +18,18 @@ pub struct Download {
     pub bytes: Vec<u8>,
 }
 
+/// The file names of a report's downloads, without producing them.
+pub fn download_names(report: &Report) -> Vec<String> {
+    let stem = format!("{}-{}", report.org, report.year);
+    let mut out = vec![format!("{stem}.json")];
+    out.extend(
+        csv::table_keys(&report.tables)
+            .into_iter()
+            .map(|k| format!("{stem}-{k}.csv")),
+    );
+    out
+}
+
 /// Every download of a report that this build produces.
 pub fn downloads(report: &Report, org_name: &str) -> Vec<Download> {
     let stem = format!("{}-{}", report.org, report.year);

@@ -59,7 +59,7 @@ pub fn section_of(heading: &str) -> Option<usize> {
 }
 
 /// Parse a marker comment: `<!-- 表三 -->` or `<!-- table: applications -->`.
-fn marker(block: &str) -> Option<String> {
+pub fn marker(block: &str) -> Option<String> {
     let inner = block
         .trim()
         .strip_prefix("<!--")?

@@ -252,7 +252,7 @@ impl Ctx<'_> {
         }
         let mut att_json = Vec::new();
         for a in &r.attachments {
-            let out = format!("{dir}/{}", a.name);
+            let out = format!("{dir}/files/{}", a.name);
             let bytes = std::fs::read(&a.path)
                 .with_context(|| format!("无法读取附件 {}", a.path.display()))?;
             att_json.push(json!({

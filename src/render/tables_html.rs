@@ -407,10 +407,22 @@ mod tests {
     #[test]
     fn snapshot_2021_tables() {
         let text = zero_tables(&FORMAT_2021)
-            .replace("received = [0, 0, 0, 0, 0, 0, 0]", "received = [3, 1, 0, 0, 0, 0, 4]")
-            .replace("disclosed = [0, 0, 0, 0, 0, 0, 0]  # （一）", "disclosed = [2, 1, 0, 0, 0, 0, 3]  # （一）")
-            .replace("unavailable.not_held = [0, 0, 0, 0, 0, 0, 0]", "unavailable.not_held = [1, 0, 0, 0, 0, 0, 1]")
-            .replace("total = [0, 0, 0, 0, 0, 0, 0]", "total = [3, 1, 0, 0, 0, 0, 4]")
+            .replace(
+                "received = [0, 0, 0, 0, 0, 0, 0]",
+                "received = [3, 1, 0, 0, 0, 0, 4]",
+            )
+            .replace(
+                "disclosed = [0, 0, 0, 0, 0, 0, 0]  # （一）",
+                "disclosed = [2, 1, 0, 0, 0, 0, 3]  # （一）",
+            )
+            .replace(
+                "unavailable.not_held = [0, 0, 0, 0, 0, 0, 0]",
+                "unavailable.not_held = [1, 0, 0, 0, 0, 0, 1]",
+            )
+            .replace(
+                "total = [0, 0, 0, 0, 0, 0, 0]",
+                "total = [3, 1, 0, 0, 0, 0, 4]",
+            )
             .replace("fees = 0", "fees = 1.25")
             .replace("review = [0, 0, 0, 0, 0]", "review = [1, 0, 0, 1, 2]");
         let t = tables(&text);
@@ -434,7 +446,9 @@ mod tests {
         let t = tables(
             "format = \"custom\"\n[[tables]]\ntitle = \"政府信息公开情况统计表\"\nheader = [[\"指标名称\", \"计量单位\", \"本年度\", \"历年累计\"]]\nrows = [[\"主动公开文件数\", \"件\", 20, 120],\n        [{ text = \"其中：\", rowspan = 2 }, \"网站公开\", \"件\", 15],\n        [\"公告栏\", \"件\", \"/\"]]\n",
         );
-        let ReportTables::Custom(list) = &t else { panic!() };
+        let ReportTables::Custom(list) = &t else {
+            panic!()
+        };
         insta::assert_snapshot!("custom", custom(&list[0], "t-1", 1));
     }
 
@@ -453,7 +467,11 @@ mod tests {
                 for part in h.split("headers=\"").skip(1) {
                     let list = part.split('"').next().unwrap();
                     for id in list.split(' ') {
-                        assert!(ids.contains(id), "{} {key}: headers names missing id {id}", f.id);
+                        assert!(
+                            ids.contains(id),
+                            "{} {key}: headers names missing id {id}",
+                            f.id
+                        );
                     }
                     cells += 1;
                 }

@@ -37,6 +37,38 @@ pub fn absolute(base_url: &str, path: &str) -> String {
     format!("{base_url}{}", escape::path(p))
 }
 
+/// Every output path the site's pages, downloads and attachments will have (theme files
+/// aside): what links in the narrative may point to.
+pub fn site_paths(site: &crate::content::Site) -> std::collections::HashSet<String> {
+    let mut out: std::collections::HashSet<String> = [
+        "index.html",
+        "404.html",
+        "sitemap.xml",
+        "feed.xml",
+        "SHA256SUMS",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for y in site.years() {
+        out.insert(year(y));
+    }
+    for o in site.orgs.keys() {
+        out.insert(org(o));
+    }
+    for r in &site.reports {
+        let dir = report_dir(r.year, &r.org);
+        out.insert(report(r.year, &r.org));
+        for d in crate::export::download_names(r) {
+            out.insert(format!("{dir}/{d}"));
+        }
+        for a in &r.attachments {
+            out.insert(format!("{dir}/files/{}", a.name));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

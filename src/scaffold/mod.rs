@@ -1,6 +1,8 @@
 //! `nianbao new <org> <year>`: a new report with the six section headings, the table markers
 //! and zero-filled tables in the newest national format (written from its definition).
 
+use crate::content::Report;
+use crate::tables::Value;
 use crate::tables::def::{FormatDef, Layout};
 use crate::tables::national::{self, SECTIONS};
 use anyhow::{Context, Result, bail};
@@ -13,10 +15,18 @@ use std::path::{Path, PathBuf};
 pub struct Created {
     pub files: Vec<PathBuf>,
     pub org_created: bool,
+    /// The year whose report the new one started from.
+    pub from: Option<u16>,
 }
 
 /// tables.toml of `format` with every count 0, each row commented with its official label.
 pub fn zero_tables(format: &FormatDef) -> String {
+    tables_toml(format, &|_, _, _| None)
+}
+
+/// tables.toml of `format`, each row commented with its official label; `fill(table, row,
+/// column)` gives a starting value, else 0.
+pub fn tables_toml(format: &FormatDef, fill: &dyn Fn(&str, &str, usize) -> Option<i64>) -> String {
     let mut s = format!(
         "# 统计表（{} 格式）。每个数都要填写；没有的填 0。\nformat = \"{}\"\n",
         format.document, format.id
@@ -30,10 +40,13 @@ pub fn zero_tables(format: &FormatDef) -> String {
         }
         for (i, rd) in rows.iter().enumerate() {
             let cols = t.columns_of(i);
+            let cells: Vec<String> = (0..cols.len())
+                .map(|c| fill(t.key, rd.key, c).unwrap_or(0).to_string())
+                .collect();
             let value = if cols.len() == 1 {
-                "0".to_string()
+                cells[0].clone()
             } else {
-                format!("[{}]", vec!["0"; cols.len()].join(", "))
+                format!("[{}]", cells.join(", "))
             };
             let mut comment = t.row_label(i);
             if matches!(t.layout, Layout::Blocks(_)) {
@@ -46,11 +59,38 @@ pub fn zero_tables(format: &FormatDef) -> String {
     s
 }
 
+/// Starting values carried from last year's report: 二、上年结转 from 四、结转下年度继续办理
+/// (so R5 holds) and, between 2021-format reports, 现行有效件数 (so R6 holds with nothing new).
+fn carried_from(last: &Report) -> impl Fn(&str, &str, usize) -> Option<i64> + '_ {
+    move |table, row, col| {
+        let int =
+            |t: &str, r: &str, c: usize| match last.tables.national(t)?.row(r)?.cells.get(c)?.value
+            {
+                Value::Int(n) => Some(n),
+                _ => None,
+            };
+        match (table, row) {
+            ("applications", "carried_over") => int("applications", "carried_forward", col),
+            ("active", "regulations" | "normative_documents")
+                if col == 2 && last.tables.format_id() == "2021" =>
+            {
+                int("active", row, 2)
+            }
+            _ => None,
+        }
+    }
+}
+
+fn front_matter(title: &str) -> String {
+    format!(
+        "+++\ntitle = \"{}\"\n# published = 2025-01-20   # 发布日期：发布时去掉行首的 # 并填写\nindex_number = \"\"\narchived = false\n+++\n",
+        title.replace('\\', "\\\\").replace('"', "\\\"")
+    )
+}
+
 /// report.md with front matter, the six headings and the table markers.
 pub fn report_skeleton(title: &str) -> String {
-    let mut s = format!(
-        "+++\ntitle = \"{title}\"\n# published = 2025-01-20   # 发布日期：发布时去掉行首的 # 并填写\nindex_number = \"\"\narchived = false\n+++\n"
-    );
+    let mut s = front_matter(title);
     for (i, h) in SECTIONS.iter().enumerate() {
         s.push_str(&format!("\n## {h}\n\n"));
         match i {
@@ -115,13 +155,31 @@ pub fn new_report(root: &Path, org: &str, year: u16) -> Result<Created> {
             .unwrap_or_else(|| org.to_string())
     };
     let title = format!("{short}{year}年政府信息公开工作年度报告");
+    // start from the most recent earlier report of this organisation, when there is one
+    let loaded = crate::content::load_site(root);
+    let last = loaded
+        .site
+        .as_ref()
+        .and_then(|s| s.reports_of(org).find(|r| r.year < year));
+    let (report_text, tables_text) = match last {
+        Some(last) => (
+            format!("{}{}", front_matter(&title), last.body()),
+            tables_toml(national::newest(), &carried_from(last)),
+        ),
+        None => (report_skeleton(&title), zero_tables(national::newest())),
+    };
+    let from = last.map(|l| l.year);
     let report = dir.join("report.md");
-    write_new(&report, &report_skeleton(&title))?;
+    write_new(&report, &report_text)?;
     files.push(report);
     let tables = dir.join("tables.toml");
-    write_new(&tables, &zero_tables(national::newest()))?;
+    write_new(&tables, &tables_text)?;
     files.push(tables);
-    Ok(Created { files, org_created })
+    Ok(Created {
+        files,
+        org_created,
+        from,
+    })
 }
 
 fn write_new(path: &Path, text: &str) -> Result<()> {

@@ -211,7 +211,8 @@ mod tests {
         for t in tricks {
             let r = resolve(t, |p| {
                 assert!(
-                    p.split('/').all(|s| !s.is_empty() && !s.chars().all(|c| c == '.')),
+                    p.split('/')
+                        .all(|s| !s.is_empty() && !s.chars().all(|c| c == '.')),
                     "{t} reached {p}"
                 );
                 assert!(
