@@ -26,9 +26,33 @@ impl Rng {
     }
 }
 
-const KINDS: &[(&str, &str)] = &[("部门", "局"), ("乡镇", "镇人民政府"), ("部门", "委员会"), ("乡镇（街道）", "街道办事处")];
-const NAMES: &[&str] = &["东山", "西河", "南岭", "北塘", "青石", "白沙", "红岩", "金桥", "银湖", "长乐", "永安", "新华", "和平", "光明", "兴隆", "丰收", "太平", "常青", "清溪", "云台"];
-const DEPTS: &[&str] = &["财政", "教育", "民政", "交通运输", "自然资源", "生态环境", "住房和城乡建设", "农业农村", "卫生健康", "市场监督管理", "应急管理", "水利", "文化广电旅游", "人力资源和社会保障", "商务"];
+const KINDS: &[(&str, &str)] = &[
+    ("部门", "局"),
+    ("乡镇", "镇人民政府"),
+    ("部门", "委员会"),
+    ("乡镇（街道）", "街道办事处"),
+];
+const NAMES: &[&str] = &[
+    "东山", "西河", "南岭", "北塘", "青石", "白沙", "红岩", "金桥", "银湖", "长乐", "永安", "新华",
+    "和平", "光明", "兴隆", "丰收", "太平", "常青", "清溪", "云台",
+];
+const DEPTS: &[&str] = &[
+    "财政",
+    "教育",
+    "民政",
+    "交通运输",
+    "自然资源",
+    "生态环境",
+    "住房和城乡建设",
+    "农业农村",
+    "卫生健康",
+    "市场监督管理",
+    "应急管理",
+    "水利",
+    "文化广电旅游",
+    "人力资源和社会保障",
+    "商务",
+];
 
 const OPENERS: &[&str] = &[
     "本年度，我单位坚持以公开为常态、不公开为例外，",
@@ -81,8 +105,12 @@ struct Carry {
 
 fn applications(rng: &mut Rng, over: [i64; 7], items: &[&str]) -> (String, [i64; 7], i64) {
     let mut recv = [0i64; 7];
-    for c in 0..6 {
-        recv[c] = if c == 0 { rng.below(12) as i64 } else { rng.below(3) as i64 * i64::from(rng.below(3) == 0) };
+    for (c, r) in recv.iter_mut().enumerate().take(6) {
+        *r = if c == 0 {
+            rng.below(12) as i64
+        } else {
+            rng.below(3) as i64 * i64::from(rng.below(3) == 0)
+        };
     }
     let mut fwd = [0i64; 7];
     let mut rows: Vec<[i64; 7]> = vec![[0; 7]; items.len()];
@@ -90,7 +118,11 @@ fn applications(rng: &mut Rng, over: [i64; 7], items: &[&str]) -> (String, [i64;
         let avail = recv[c] + over[c];
         fwd[c] = if avail > 0 { rng.below(2) as i64 } else { 0 };
         for _ in 0..(avail - fwd[c]) {
-            let i = if rng.below(3) == 0 { rng.below(items.len() as u64) as usize } else { 0 };
+            let i = if rng.below(3) == 0 {
+                rng.below(items.len() as u64) as usize
+            } else {
+                0
+            };
             rows[i][c] += 1;
         }
     }
@@ -106,7 +138,15 @@ fn applications(rng: &mut Rng, over: [i64; 7], items: &[&str]) -> (String, [i64;
             total[c] += r[c];
         }
     }
-    let fmt = |r: &[i64; 7]| format!("[{}]", r.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "));
+    let fmt = |r: &[i64; 7]| {
+        format!(
+            "[{}]",
+            r.iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
     let mut s = String::from("\n[applications]\n");
     let _ = writeln!(s, "received = {}", fmt(&recv));
     let _ = writeln!(s, "carried_over = {}", fmt(&over));
@@ -122,12 +162,42 @@ fn appeals(rng: &mut Rng) -> String {
     let mut s = String::from("\n[appeals]\n");
     for k in ["review", "litigation_direct", "litigation_after_review"] {
         let v: Vec<i64> = (0..4).map(|_| i64::from(rng.below(6) == 0)).collect();
-        let _ = writeln!(s, "{k} = [{}, {}, {}, {}, {}]", v[0], v[1], v[2], v[3], v.iter().sum::<i64>());
+        let _ = writeln!(
+            s,
+            "{k} = [{}, {}, {}, {}, {}]",
+            v[0],
+            v[1],
+            v[2],
+            v[3],
+            v.iter().sum::<i64>()
+        );
     }
     s
 }
 
-const ITEMS_2021: &[&str] = &["disclosed", "partially_disclosed", "withheld.state_secret", "withheld.prohibited_by_law", "withheld.security_stability", "withheld.third_party_rights", "withheld.internal_affairs", "withheld.process_information", "withheld.enforcement_files", "withheld.administrative_query", "unavailable.not_held", "unavailable.needs_creation", "unavailable.still_unclear", "not_processed.complaint", "not_processed.repeated", "not_processed.publication", "not_processed.excessive", "not_processed.confirmation", "other_handling.no_correction", "other_handling.fee_unpaid", "other_handling.other"];
+const ITEMS_2021: &[&str] = &[
+    "disclosed",
+    "partially_disclosed",
+    "withheld.state_secret",
+    "withheld.prohibited_by_law",
+    "withheld.security_stability",
+    "withheld.third_party_rights",
+    "withheld.internal_affairs",
+    "withheld.process_information",
+    "withheld.enforcement_files",
+    "withheld.administrative_query",
+    "unavailable.not_held",
+    "unavailable.needs_creation",
+    "unavailable.still_unclear",
+    "not_processed.complaint",
+    "not_processed.repeated",
+    "not_processed.publication",
+    "not_processed.excessive",
+    "not_processed.confirmation",
+    "other_handling.no_correction",
+    "other_handling.fee_unpaid",
+    "other_handling.other",
+];
 
 fn write_report(dir: &Path, org_short: &str, year: u16, rng: &mut Rng, carry: &mut Carry) {
     std::fs::create_dir_all(dir).unwrap();
@@ -143,15 +213,42 @@ fn write_report(dir: &Path, org_short: &str, year: u16, rng: &mut Rng, carry: &m
                 carry.valid[i] += made - repealed;
                 let _ = writeln!(tables, "{k} = [{made}, {repealed}, {}]", carry.valid[i]);
             }
-            let _ = writeln!(tables, "licensing = {}\npunishment = {}\ncoercion = {}\nfees = {}.{:02}", rng.below(300), rng.below(80), rng.below(10), rng.below(20), rng.below(100));
+            let _ = writeln!(
+                tables,
+                "licensing = {}\npunishment = {}\ncoercion = {}\nfees = {}.{:02}",
+                rng.below(300),
+                rng.below(80),
+                rng.below(10),
+                rng.below(20),
+                rng.below(100)
+            );
         } else {
             for k in ["regulations", "normative_documents"] {
-                let _ = writeln!(tables, "{k} = [{}, {}, {}]", rng.below(20), rng.below(20), rng.below(200));
+                let _ = writeln!(
+                    tables,
+                    "{k} = [{}, {}, {}]",
+                    rng.below(20),
+                    rng.below(20),
+                    rng.below(200)
+                );
             }
             for k in ["licensing", "other_services", "punishment", "coercion"] {
-                let _ = writeln!(tables, "{k} = [{}, {}, {}]", rng.below(20), rng.below(5) as i64 - 2, rng.below(200));
+                let _ = writeln!(
+                    tables,
+                    "{k} = [{}, {}, {}]",
+                    rng.below(20),
+                    rng.below(5) as i64 - 2,
+                    rng.below(200)
+                );
             }
-            let _ = writeln!(tables, "fees = [{}, {}]\nprocurement = [{}, {}.5]", rng.below(10), rng.below(3) as i64 - 1, rng.below(30), rng.below(900));
+            let _ = writeln!(
+                tables,
+                "fees = [{}, {}]\nprocurement = [{}, {}.5]",
+                rng.below(10),
+                rng.below(3) as i64 - 1,
+                rng.below(30),
+                rng.below(900)
+            );
         }
         let items: Vec<&str> = if year >= 2021 {
             ITEMS_2021.to_vec()
@@ -169,28 +266,63 @@ fn write_report(dir: &Path, org_short: &str, year: u16, rng: &mut Rng, carry: &m
         tables.push_str(&appeals(rng));
     } else {
         carry.forward = [0; 7];
-        tables = String::from("format = \"custom\"\n\n[[tables]]\ntitle = \"政府信息公开情况统计表\"\nheader = [[\"指标名称\", \"计量单位\", \"本年度\", \"历年累计\"]]\nrows = [\n");
-        let _ = writeln!(tables, "  [\"主动公开政府信息数\", \"条\", {}, {}],", rng.below(500), 1000 + rng.below(5000));
-        let _ = writeln!(tables, "  [{{ text = \"其中：\", rowspan = 2 }}, \"网站公开\", \"条\", {}],", rng.below(400));
+        tables = String::from(
+            "format = \"custom\"\n\n[[tables]]\ntitle = \"政府信息公开情况统计表\"\nheader = [[\"指标名称\", \"计量单位\", \"本年度\", \"历年累计\"]]\nrows = [\n",
+        );
+        let _ = writeln!(
+            tables,
+            "  [\"主动公开政府信息数\", \"条\", {}, {}],",
+            rng.below(500),
+            1000 + rng.below(5000)
+        );
+        let _ = writeln!(
+            tables,
+            "  [{{ text = \"其中：\", rowspan = 2 }}, \"网站公开\", \"条\", {}],",
+            rng.below(400)
+        );
         let _ = writeln!(tables, "  [\"公开栏公开\", \"条\", {}],", rng.below(100));
-        let _ = writeln!(tables, "  [\"收到政府信息公开申请\", \"件\", {}, {}],", rng.below(20), rng.below(200));
+        let _ = writeln!(
+            tables,
+            "  [\"收到政府信息公开申请\", \"件\", {}, {}],",
+            rng.below(20),
+            rng.below(200)
+        );
         let _ = writeln!(tables, "  [\"行政复议\", \"件\", {}, \"/\"],", rng.below(2));
         tables.push_str("]\n");
     }
     let title = format!("{org_short}{year}年政府信息公开工作年度报告");
     let month_day = format!("01-{:02}", 5 + rng.below(20));
-    let mut md = format!("+++\ntitle = \"{title}\"\npublished = {}-{month_day}\n+++\n\n", year + 1);
+    let mut md = format!(
+        "+++\ntitle = \"{title}\"\npublished = {}-{month_day}\n+++\n\n",
+        year + 1
+    );
     let target = 2000 + rng.below(3000) as usize;
     md.push_str("依据《中华人民共和国政府信息公开条例》要求，编制本报告。\n\n");
-    let heads = ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况", "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"];
+    let heads = [
+        "一、总体情况",
+        "二、主动公开政府信息情况",
+        "三、收到和处理政府信息公开申请情况",
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "五、存在的主要问题及改进情况",
+        "六、其他需要报告的事项",
+    ];
     for (i, h) in heads.iter().enumerate() {
         let _ = writeln!(md, "## {h}\n");
         match i {
             0 => {
-                for sub in ["（一）主动公开", "（二）依申请公开", "（三）政府信息管理", "（四）平台建设", "（五）监督保障"] {
+                for sub in [
+                    "（一）主动公开",
+                    "（二）依申请公开",
+                    "（三）政府信息管理",
+                    "（四）平台建设",
+                    "（五）监督保障",
+                ] {
                     let _ = writeln!(md, "### {sub}\n");
                     if sub == "（二）依申请公开" && year >= 2019 {
-                        let _ = writeln!(md, "本年度共收到政府信息公开申请{received}件，均按规定时限答复。\n");
+                        let _ = writeln!(
+                            md,
+                            "本年度共收到政府信息公开申请{received}件，均按规定时限答复。\n"
+                        );
                     }
                     let _ = writeln!(md, "{}\n", paragraph(rng, 2));
                     if md.len() > target {
@@ -228,7 +360,12 @@ fn main() {
         match a.as_str() {
             "--orgs" => orgs = args.next().and_then(|v| v.parse().ok()).expect("--orgs N"),
             "--years" => years = args.next().and_then(|v| v.parse().ok()).expect("--years N"),
-            "--last-year" => last_year = args.next().and_then(|v| v.parse().ok()).expect("--last-year YYYY"),
+            "--last-year" => {
+                last_year = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--last-year YYYY")
+            }
             "-h" | "--help" => {
                 println!("usage: gen-site [--orgs N] [--years N] [--last-year YYYY] DIR");
                 return;
@@ -260,10 +397,17 @@ fn main() {
         let dir = out.join("content").join(&id);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("org.toml"), format!("name = \"{name}\"\nshort_name = \"{short}\"\nkind = \"{kind}\"\nphone = \"0000-{:07}\"\n", o)).unwrap();
-        let mut carry = Carry { forward: [0; 7], valid: [rng.below(5) as i64, rng.below(20) as i64] };
+        let mut carry = Carry {
+            forward: [0; 7],
+            valid: [rng.below(5) as i64, rng.below(20) as i64],
+        };
         for y in (last_year + 1 - years)..=last_year {
             write_report(&dir.join(y.to_string()), &short, y, &mut rng, &mut carry);
         }
     }
-    println!("{} reports written to {}", orgs * years as usize, out.display());
+    println!(
+        "{} reports written to {}",
+        orgs * years as usize,
+        out.display()
+    );
 }

@@ -13,6 +13,14 @@ pub const YEAR: &str = "year";
 /// Site-wide values: SiteName, SiteDomain, SiteIDCode.
 pub fn check_site(site: &Site) -> Diagnostics {
     let mut out = Diagnostics::new();
+    if site.config.base_url.is_none() {
+        out.push(Diagnostic::file(
+            Severity::Warning,
+            META,
+            "site.toml",
+            "未设置 base_url：sitemap.xml、feed.xml 和 canonical 链接需要网站的完整网址（如 https://www.example.gov.cn/zwgk/ndbg/），目前只能写相对地址",
+        ));
+    }
     let g = &site.config.gov;
     for (value, key, meta) in [
         (&g.site_name, "site_name", "SiteName（网站名称）"),

@@ -12,7 +12,7 @@ fn site(reports: &[(u16, &str, &str)]) -> tempfile::TempDir {
     let root = dir.path();
     std::fs::write(
         root.join("site.toml"),
-        "title = \"测试站点\"\n[gov]\nsite_name = \"测试县人民政府\"\nsite_domain = \"www.example.gov.cn\"\nsite_id_code = \"0000000000\"\n",
+        "title = \"测试站点\"\nbase_url = \"https://www.example.gov.cn/nb/\"\n[gov]\nsite_name = \"测试县人民政府\"\nsite_domain = \"www.example.gov.cn\"\nsite_id_code = \"0000000000\"\n",
     )
     .unwrap();
     let org = root.join("content/ceshi");
@@ -212,7 +212,8 @@ fn metadata_and_publication_dates() {
     // site-wide meta values
     let dir = site(&[]);
     std::fs::write(dir.path().join("site.toml"), "title = \"x\"\n").unwrap();
-    assert_eq!(of_rule(&diags(dir.path()), "meta").len(), 3);
+    // SiteName, SiteDomain, SiteIDCode and base_url
+    assert_eq!(of_rule(&diags(dir.path()), "meta").len(), 4);
 }
 
 #[test]

@@ -81,6 +81,11 @@ pub fn run(cli: Cli) -> Result<i32> {
             base_url,
             no_downloads: _,
         } => {
+            if let Some(u) = &base_url
+                && let Err(m) = crate::config::normalize_base_url(u)
+            {
+                bail!("--base-url {m}");
+            }
             let checked = build::load_and_check(&root);
             print_diagnostics(&checked);
             let Some(site) = checked.site.as_ref().filter(|_| !checked.has_errors()) else {

@@ -54,16 +54,11 @@ impl SiteConfig {
         let mut r = TableReader::new(src, 0, &doc, "", SITE_KEYS);
         let title = r.required_string("title", "站点标题");
         let base_url = r.string("base_url").filter(|s| !s.trim().is_empty());
-        let base_url = base_url.and_then(|u| {
-            let u = u.trim().to_string();
-            if u.starts_with("https://") || u.starts_with("http://") {
-                Some(if u.ends_with('/') { u } else { format!("{u}/") })
-            } else {
+        let base_url = base_url.and_then(|u| match normalize_base_url(&u) {
+            Ok(u) => Some(u),
+            Err(msg) => {
                 let span = r.get("base_url").map(|v| v.span()).unwrap_or(0..0);
-                r.error_at(
-                    span,
-                    format!("`base_url` 应为以 https:// 开头的完整网址，实为 \"{u}\""),
-                );
+                r.error_at(span, format!("`base_url` {msg}"));
                 None
             }
         });
@@ -126,6 +121,29 @@ impl SiteConfig {
         }
         (config, diags)
     }
+}
+
+/// A base URL as the sitemap, feed and canonical links need it: absolute http(s), ending
+/// with `/`, without characters that would need escaping in HTML or XML.
+pub fn normalize_base_url(u: &str) -> Result<String, String> {
+    let u = u.trim();
+    let rest = u
+        .strip_prefix("https://")
+        .or_else(|| u.strip_prefix("http://"))
+        .filter(|r| !r.is_empty() && !r.starts_with('/'));
+    if rest.is_none() {
+        return Err(format!(
+            "应为以 https:// 开头的完整网址，如 https://www.example.gov.cn/zwgk/ndbg/，实为 \"{u}\""
+        ));
+    }
+    if u.contains(['"', '<', '>', '\'', '&', ' ', '\\', '#', '?']) {
+        return Err(format!("不能含空格、引号、< > & # ? 等字符，实为 \"{u}\""));
+    }
+    Ok(if u.ends_with('/') {
+        u.to_string()
+    } else {
+        format!("{u}/")
+    })
 }
 
 /// "01-31" → (1, 31), validating the day for the month (29 February allowed).

@@ -54,11 +54,12 @@ pub fn render_site(site: &Site, theme: &Theme, opts: &RenderOptions) -> Result<V
         .map_err(|e| anyhow!(tera_chain(&e)))
         .context("主题模板有误")?;
     tera.autoescape_on(vec![".html", ".xml"]);
-    let base_url = opts
-        .base_url
-        .clone()
-        .map(|u| if u.ends_with('/') { u } else { format!("{u}/") })
-        .or_else(|| site.config.base_url.clone());
+    let base_url = match &opts.base_url {
+        Some(u) => {
+            Some(crate::config::normalize_base_url(u).map_err(|m| anyhow!("--base-url {m}"))?)
+        }
+        None => site.config.base_url.clone(),
+    };
     let c = &site.config;
     let site_json = json!({
         "title": c.title,
@@ -524,7 +525,7 @@ fn figures(r: &Report) -> J {
             .national(table)
             .and_then(|t| t.row(row))
             .and_then(|row| row.cells.get(col))
-            .map(|c| c.value.display())
+            .map(|c| c.value.to_json())
     };
     match &r.tables {
         ReportTables::National { .. } => json!({

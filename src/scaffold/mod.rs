@@ -60,7 +60,8 @@ pub fn tables_toml(format: &FormatDef, fill: &dyn Fn(&str, &str, usize) -> Optio
 }
 
 /// Starting values carried from last year's report: 二、上年结转 from 四、结转下年度继续办理
-/// (so R5 holds) and, between 2021-format reports, 现行有效件数 (so R6 holds with nothing new).
+/// (so R5 holds; the same figure stands in 四、结转下年度继续办理 until the clerk records
+/// outcomes, so R1 holds too) and, between 2021-format reports, 现行有效件数 (so R6 holds with nothing new).
 fn carried_from(last: &Report) -> impl Fn(&str, &str, usize) -> Option<i64> + '_ {
     move |table, row, col| {
         let int =
@@ -70,7 +71,10 @@ fn carried_from(last: &Report) -> impl Fn(&str, &str, usize) -> Option<i64> + '_
                 _ => None,
             };
         match (table, row) {
-            ("applications", "carried_over") => int("applications", "carried_forward", col),
+            // still pending until the clerk records their outcome, so R1 holds from the start
+            ("applications", "carried_over" | "carried_forward") => {
+                int("applications", "carried_forward", col)
+            }
             ("active", "regulations" | "normative_documents")
                 if col == 2 && last.tables.format_id() == "2021" =>
             {
