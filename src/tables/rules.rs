@@ -262,6 +262,21 @@ mod tests {
     }
 
     #[test]
+    fn format_2019_rules_use_its_single_other_handling_row() {
+        let zero = crate::scaffold::zero_tables(&crate::tables::national::FORMAT_2019);
+        assert!(check(&zero).is_empty());
+        let text = set(&zero, "other_handling", "[1, 0, 0, 0, 0, 0, 1]");
+        let text = set(&text, "received", "[1, 0, 0, 0, 0, 0, 1]");
+        assert!(check(&text).iter().any(|d| d.rule == "R3"));
+        let text = set(&text, "total", "[1, 0, 0, 0, 0, 0, 1]");
+        assert!(check(&text).is_empty(), "{:?}", check(&text));
+        let text = set(&text, "review", "[0, 1, 0, 0, 0]");
+        let d = check(&text);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].rule, "R4");
+    }
+
+    #[test]
     fn computed_totals_satisfy_r2_and_r3() {
         let mut text = String::new();
         for l in zero_2021().lines() {
