@@ -79,7 +79,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Build {
             output,
             base_url,
-            no_downloads: _,
+            no_downloads,
         } => {
             if let Some(u) = &base_url
                 && let Err(m) = crate::config::normalize_base_url(u)
@@ -93,7 +93,10 @@ pub fn run(cli: Cli) -> Result<i32> {
                 return Ok(1);
             };
             let target = output.unwrap_or_else(|| build::default_output(&root));
-            let opts = RenderOptions { base_url };
+            let opts = RenderOptions {
+                base_url,
+                no_downloads,
+            };
             let n = build::render_and_write(site, &opts, &target)?;
             println!(
                 "已生成 {} 份报告、{n} 个文件到 {}",

@@ -26,6 +26,31 @@ pub struct Narrative {
     pub unknown_markers: Vec<String>,
 }
 
+/// The tables of a report as slots the narrative can place (without HTML: fill `html` for
+/// the page). Table `i` of the slots is table `i` of [`crate::tables::grid::report_grids`].
+pub fn table_slots(tables: &crate::tables::ReportTables) -> Vec<Placeable> {
+    use crate::tables::ReportTables;
+    match tables {
+        ReportTables::National { tables, .. } => tables
+            .iter()
+            .map(|t| Placeable {
+                names: vec![t.def.name(), t.def.key.to_string()],
+                section: Some(t.def.section_index),
+                heading: Some(t.def.section.to_string()),
+                html: String::new(),
+            })
+            .collect(),
+        ReportTables::Custom(list) => (1..=list.len())
+            .map(|i| Placeable {
+                names: vec![format!("表{i}"), i.to_string()],
+                section: None,
+                heading: None,
+                html: String::new(),
+            })
+            .collect(),
+    }
+}
+
 /// Which of the six sections a heading starts, if any: by its numbering (一、… or 1、…) or,
 /// unnumbered, by its wording. Sub-headings （一）… never are.
 pub fn section_of(heading: &str) -> Option<usize> {
@@ -102,8 +127,32 @@ enum Chunk<'a> {
     Other(Vec<Event<'a>>),
 }
 
-/// Render the narrative with the tables placed.
-pub fn render(body: &str, tables: &[Placeable]) -> Narrative {
+/// The narrative in order, with the tables placed: the common ground of the HTML page and
+/// the typeset downloads.
+pub enum Piece<'a> {
+    /// Markdown events of one top-level block (headings already have their level and id).
+    Markdown(Vec<Event<'a>>),
+    /// A section heading nianbao adds because the narrative lacks it.
+    Heading {
+        level: usize,
+        id: String,
+        text: String,
+    },
+    /// Table `i` of the slots given.
+    Table(usize),
+}
+
+/// The pieces, the table of contents and the markers that named no table.
+pub struct Placed<'a> {
+    pub pieces: Vec<Piece<'a>>,
+    pub toc: Vec<(String, String)>,
+    pub unknown_markers: Vec<String>,
+}
+
+/// Split the narrative into blocks, normalise heading levels, recognise sections and place
+/// the tables: at their markers, else at the end of their section (adding missing headings),
+/// else after the narrative.
+pub fn place<'a>(body: &'a str, tables: &[Placeable]) -> Placed<'a> {
     let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
     let mut chunks: Vec<Chunk> = Vec::new();
     let mut depth = 0usize;
@@ -126,12 +175,10 @@ pub fn render(body: &str, tables: &[Placeable]) -> Narrative {
             }
             _ => {}
         }
-        let is_start = matches!(ev, Event::Start(_));
-        let is_end = matches!(ev, Event::End(_));
-        if is_start {
+        if matches!(ev, Event::Start(_)) {
             depth += 1;
         }
-        if is_end {
+        if matches!(ev, Event::End(_)) {
             depth -= 1;
         }
         current.push(ev);
@@ -183,14 +230,16 @@ pub fn render(body: &str, tables: &[Placeable]) -> Narrative {
         })
         .collect();
     let mut pending: Vec<usize> = (0..tables.len()).filter(|&i| !explicitly[i]).collect();
-    let mut out = Narrative::default();
-    let mut events: Vec<Event> = Vec::new();
+    let mut out = Placed {
+        pieces: Vec::new(),
+        toc: Vec::new(),
+        unknown_markers: Vec::new(),
+    };
     let mut current_section = 0usize;
     let mut seen_sections = std::collections::HashSet::new();
 
-    // Emit the pending tables of sections in `range`, adding their headings when `with_heading`.
-    let flush = |events: &mut Vec<Event>,
-                 out: &mut Narrative,
+    // Emit the pending tables whose section satisfies `pred`, adding headings when asked.
+    let flush = |out: &mut Placed,
                  pending: &mut Vec<usize>,
                  pred: &dyn Fn(Option<usize>) -> bool,
                  with_heading: bool| {
@@ -202,12 +251,13 @@ pub fn render(body: &str, tables: &[Placeable]) -> Narrative {
             if let (true, Some(h), Some(s)) = (with_heading, &t.heading, t.section) {
                 let id = format!("section-{s}");
                 out.toc.push((id.clone(), h.clone()));
-                events.push(Event::Html(CowStr::from(format!(
-                    "<h{section_level} id=\"{id}\">{}</h{section_level}>\n",
-                    html(h)
-                ))));
+                out.pieces.push(Piece::Heading {
+                    level: section_level,
+                    id,
+                    text: h.clone(),
+                });
             }
-            events.push(Event::Html(CowStr::from(t.html.clone())));
+            out.pieces.push(Piece::Table(i));
         }
     };
 
@@ -225,15 +275,8 @@ pub fn render(body: &str, tables: &[Placeable]) -> Narrative {
                 if let Some(s) = section {
                     // close the current section: its own table, then sections skipped entirely
                     let cur = current_section;
+                    flush(&mut out, &mut pending, &|t| t == Some(cur), false);
                     flush(
-                        &mut events,
-                        &mut out,
-                        &mut pending,
-                        &|t| t == Some(cur),
-                        false,
-                    );
-                    flush(
-                        &mut events,
                         &mut out,
                         &mut pending,
                         &|t| t.is_some_and(|t| t > cur && t < s),
@@ -245,8 +288,9 @@ pub fn render(body: &str, tables: &[Placeable]) -> Narrative {
                 if let Some(id) = &id {
                     out.toc.push((id.clone(), text.trim().to_string()));
                 }
-                for ev in hev {
-                    events.push(match ev {
+                let events = hev
+                    .into_iter()
+                    .map(|ev| match ev {
                         Event::Start(Tag::Heading {
                             classes,
                             attrs,
@@ -262,33 +306,169 @@ pub fn render(body: &str, tables: &[Placeable]) -> Narrative {
                             Event::End(TagEnd::Heading(level_of(new_level)))
                         }
                         other => other,
-                    });
-                }
+                    })
+                    .collect();
+                out.pieces.push(Piece::Markdown(events));
             }
             Chunk::Marker(name) => match tables.iter().position(|t| t.names.contains(&name)) {
-                Some(i) => events.push(Event::Html(CowStr::from(tables[i].html.clone()))),
+                Some(i) => out.pieces.push(Piece::Table(i)),
                 None => out.unknown_markers.push(name),
             },
-            Chunk::Other(evs) => events.extend(evs),
+            Chunk::Other(evs) => out.pieces.push(Piece::Markdown(evs)),
         }
     }
     let cur = current_section;
+    flush(&mut out, &mut pending, &|t| t == Some(cur), false);
     flush(
-        &mut events,
-        &mut out,
-        &mut pending,
-        &|t| t == Some(cur),
-        false,
-    );
-    flush(
-        &mut events,
         &mut out,
         &mut pending,
         &|t| t.is_some_and(|t| t > cur),
         true,
     );
-    flush(&mut events, &mut out, &mut pending, &|_| true, false);
+    flush(&mut out, &mut pending, &|_| true, false);
+    out
+}
+
+/// Render the narrative as HTML with the tables placed.
+pub fn render(body: &str, tables: &[Placeable]) -> Narrative {
+    let placed = place(body, tables);
+    let mut events: Vec<Event> = Vec::new();
+    for piece in placed.pieces {
+        match piece {
+            Piece::Markdown(evs) => events.extend(evs),
+            Piece::Heading { level, id, text } => events.push(Event::Html(CowStr::from(format!(
+                "<h{level} id=\"{id}\">{}</h{level}>\n",
+                html(&text)
+            )))),
+            Piece::Table(i) => events.push(Event::Html(CowStr::from(tables[i].html.clone()))),
+        }
+    }
+    let mut out = Narrative {
+        toc: placed.toc,
+        unknown_markers: placed.unknown_markers,
+        ..Narrative::default()
+    };
     pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
+    out
+}
+
+/// A run of text with its emphasis, for the typeset downloads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub text: String,
+    pub bold: bool,
+    pub italic: bool,
+}
+
+/// The narrative as the PDF and Word downloads lay it out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocBlock {
+    /// Level 2 for the six sections, 3 for （一）… and deeper below.
+    Heading {
+        level: usize,
+        text: String,
+    },
+    Paragraph(Vec<Span>),
+    /// Table `i` of the slots given.
+    Table(usize),
+}
+
+/// The narrative as blocks of plain text runs, with the tables placed as on the page.
+/// Lists become paragraphs with their markers; quotes and code keep their text; raw HTML is
+/// dropped.
+pub fn document(body: &str, tables: &[Placeable]) -> Vec<DocBlock> {
+    let placed = place(body, tables);
+    let mut out = Vec::new();
+    let mut runs: Vec<Span> = Vec::new();
+    let mut heading: Option<usize> = None;
+    let (mut bold, mut italic) = (0usize, 0usize);
+    let mut lists: Vec<Option<u64>> = Vec::new();
+    let finish = |out: &mut Vec<DocBlock>, runs: &mut Vec<Span>, heading: Option<usize>| {
+        let text: String = runs.iter().map(|r| r.text.as_str()).collect();
+        if text.trim().is_empty() {
+            runs.clear();
+            return;
+        }
+        match heading {
+            Some(level) => out.push(DocBlock::Heading {
+                level,
+                text: text.trim().to_string(),
+            }),
+            None => out.push(DocBlock::Paragraph(std::mem::take(runs))),
+        }
+        runs.clear();
+    };
+    for piece in placed.pieces {
+        match piece {
+            Piece::Table(i) => out.push(DocBlock::Table(i)),
+            Piece::Heading { level, text, .. } => out.push(DocBlock::Heading { level, text }),
+            Piece::Markdown(events) => {
+                for ev in events {
+                    match ev {
+                        Event::Start(Tag::Heading { level, .. }) => {
+                            finish(&mut out, &mut runs, None);
+                            heading = Some(level_num(level));
+                        }
+                        Event::End(TagEnd::Heading(_)) => {
+                            finish(&mut out, &mut runs, heading.take());
+                        }
+                        Event::Start(Tag::Strong) => bold += 1,
+                        Event::End(TagEnd::Strong) => bold = bold.saturating_sub(1),
+                        Event::Start(Tag::Emphasis) => italic += 1,
+                        Event::End(TagEnd::Emphasis) => italic = italic.saturating_sub(1),
+                        Event::Start(Tag::List(start)) => lists.push(start),
+                        Event::End(TagEnd::List(_)) => {
+                            lists.pop();
+                        }
+                        Event::Start(Tag::Item) => {
+                            finish(&mut out, &mut runs, None);
+                            let marker = match lists.last_mut() {
+                                Some(Some(n)) => {
+                                    *n += 1;
+                                    format!("{}. ", *n - 1)
+                                }
+                                _ => "• ".to_string(),
+                            };
+                            runs.push(Span {
+                                text: marker,
+                                bold: false,
+                                italic: false,
+                            });
+                        }
+                        Event::Text(t) | Event::Code(t) => runs.push(Span {
+                            text: t.to_string(),
+                            bold: bold > 0,
+                            italic: italic > 0,
+                        }),
+                        Event::SoftBreak => runs.push(Span {
+                            text: String::new(),
+                            bold: false,
+                            italic: false,
+                        }),
+                        Event::HardBreak => runs.push(Span {
+                            text: "\n".into(),
+                            bold: false,
+                            italic: false,
+                        }),
+                        Event::End(
+                            TagEnd::Paragraph
+                            | TagEnd::Item
+                            | TagEnd::CodeBlock
+                            | TagEnd::TableRow
+                            | TagEnd::TableHead,
+                        ) => finish(&mut out, &mut runs, None),
+                        Event::End(TagEnd::TableCell) => runs.push(Span {
+                            text: "\t".into(),
+                            bold: false,
+                            italic: false,
+                        }),
+                        _ => {}
+                    }
+                }
+                finish(&mut out, &mut runs, None);
+            }
+        }
+    }
     out
 }
 
@@ -380,6 +560,52 @@ mod tests {
         // an ordinary comment is kept as it is
         let n = render("<!-- 备注 -->\n", &[]);
         assert!(n.html.contains("<!-- 备注 -->"));
+    }
+
+    #[test]
+    fn document_blocks_follow_the_page() {
+        let body = "## 一、总体情况\n\n第一段**加粗**。\n\n- 甲\n- 乙\n\n1. 子\n\n### （一）小标题\n\n## 五、存在的主要问题及改进情况\n";
+        let d = document(body, &three());
+        assert_eq!(
+            d[0],
+            DocBlock::Heading {
+                level: 2,
+                text: "一、总体情况".into()
+            }
+        );
+        match &d[1] {
+            DocBlock::Paragraph(runs) => {
+                assert_eq!(runs.len(), 3);
+                assert!(runs[1].bold && runs[1].text == "加粗");
+            }
+            other => panic!("{other:?}"),
+        }
+        let texts: Vec<String> = d
+            .iter()
+            .map(|b| match b {
+                DocBlock::Heading { text, .. } => format!("H:{text}"),
+                DocBlock::Paragraph(r) => r.iter().map(|s| s.text.as_str()).collect(),
+                DocBlock::Table(i) => format!("T{i}"),
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "H:一、总体情况",
+                "第一段加粗。",
+                "• 甲",
+                "• 乙",
+                "1. 子",
+                "H:（一）小标题",
+                "H:二、主动公开政府信息情况",
+                "T0",
+                "H:三、收到和处理政府信息公开申请情况",
+                "T1",
+                "H:四、政府信息公开行政复议、行政诉讼情况",
+                "T2",
+                "H:五、存在的主要问题及改进情况"
+            ]
+        );
     }
 
     #[test]

@@ -17,4 +17,7 @@ pub use theme::Theme;
 pub struct RenderOptions {
     /// Overrides site.toml's `base_url` (`build --base-url`).
     pub base_url: Option<String>,
+    /// Skip the typeset downloads (PDF, Word, Excel) and the per-year zips
+    /// (`build --no-downloads`; the preview server).
+    pub no_downloads: bool,
 }

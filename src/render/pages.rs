@@ -1,7 +1,7 @@
 //! Every page of the site, each rendered from a small context of its own.
 
 use super::RenderOptions;
-use super::markdown::{self, Placeable};
+use super::markdown;
 use super::tables_html;
 use super::theme::Theme;
 use super::urls;
@@ -37,6 +37,9 @@ const COLUMN_TYPE: &str = "信息公开年报";
 
 struct Ctx<'a> {
     site: &'a Site,
+    exporter: export::Exporter,
+    /// The per-year zips exist (not `--no-downloads`).
+    year_zips: bool,
     tera: tera::Tera,
     base_url: Option<String>,
     site_json: J,
@@ -68,6 +71,8 @@ pub fn render_site(site: &Site, theme: &Theme, opts: &RenderOptions) -> Result<V
     });
     let ctx = Ctx {
         site,
+        exporter: export::Exporter::new(theme, !opts.no_downloads)?,
+        year_zips: !opts.no_downloads,
         tera,
         base_url,
         site_json,
@@ -81,6 +86,24 @@ pub fn render_site(site: &Site, theme: &Theme, opts: &RenderOptions) -> Result<V
         .into_iter()
         .flatten()
         .collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut zips = Vec::new();
+    if !opts.no_downloads {
+        for year in site.years() {
+            let mut of_year: Vec<&OutputFile> = Vec::new();
+            for r in site.reports.iter().filter(|r| r.year == year) {
+                for name in export::download_names(r) {
+                    let path = format!("{}/{name}", urls::report_dir(r.year, &r.org));
+                    if let Ok(i) = files.binary_search_by(|f| f.path.as_str().cmp(&path)) {
+                        of_year.push(&files[i]);
+                    }
+                }
+            }
+            let zip = export::archive::year_zip(year, &of_year)?;
+            zips.push(zip);
+        }
+    }
+    files.extend(zips);
     for year in site.years() {
         files.push(ctx.year_page(year)?);
     }
@@ -215,30 +238,22 @@ impl Ctx<'_> {
         let mut files = Vec::new();
 
         // tables, placed in the narrative
-        let placeables: Vec<Placeable> = match &r.tables {
-            ReportTables::National { tables, .. } => tables
-                .iter()
-                .map(|t| Placeable {
-                    names: vec![t.def.name(), t.def.key.to_string()],
-                    section: Some(t.def.section_index),
-                    heading: Some(t.def.section.to_string()),
-                    html: tables_html::national(t, &format!("t-{}", t.def.key)),
-                })
-                .collect(),
-            ReportTables::Custom(list) => list
-                .iter()
-                .enumerate()
-                .map(|(i, t)| Placeable {
-                    names: vec![format!("表{}", i + 1), (i + 1).to_string()],
-                    section: None,
-                    heading: None,
-                    html: tables_html::custom(t, &format!("t-{}", i + 1), i + 1),
-                })
-                .collect(),
-        };
+        let mut placeables = markdown::table_slots(&r.tables);
+        match &r.tables {
+            ReportTables::National { tables, .. } => {
+                for (p, t) in placeables.iter_mut().zip(tables) {
+                    p.html = tables_html::national(t, &format!("t-{}", t.def.key));
+                }
+            }
+            ReportTables::Custom(list) => {
+                for (i, (p, t)) in placeables.iter_mut().zip(list).enumerate() {
+                    p.html = tables_html::custom(t, &format!("t-{}", i + 1), i + 1);
+                }
+            }
+        }
         let narrative = markdown::render(r.body(), &placeables);
 
-        let downloads = export::downloads(r, &org_name);
+        let downloads = self.exporter.downloads(r, &org_name)?;
         let mut dl_json = Vec::new();
         for d in downloads {
             let out = format!("{dir}/{}", d.file);
@@ -331,6 +346,7 @@ impl Ctx<'_> {
             "year": year,
             "count": reports.len(),
             "groups": self.grouped(&reports, &path),
+            "archive": self.year_zips.then(|| urls::link(&path, &format!("downloads/{year}.zip"))),
             "years": self.year_list(&path),
         });
         self.render("year.html", &path, page, extra)

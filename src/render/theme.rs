@@ -23,13 +23,16 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = embed!(
     "templates/sitemap.xml",
     "templates/feed.xml",
     "static/assets/nianbao.css",
+    "pdf/report.typ",
 );
 
-/// A theme's files after overrides: templates by name, static files by output path.
+/// A theme's files after overrides: templates by name, static files by output path, and the
+/// download templates (`pdf/report.typ`) by path.
 #[derive(Debug, Clone, Default)]
 pub struct Theme {
     pub templates: BTreeMap<String, String>,
     pub statics: BTreeMap<String, Vec<u8>>,
+    pub files: BTreeMap<String, String>,
 }
 
 impl Theme {
@@ -88,6 +91,9 @@ impl Theme {
             self.templates.insert(name.to_string(), text);
         } else if let Some(out) = rel.strip_prefix("static/") {
             self.statics.insert(out.to_string(), bytes);
+        } else if rel.starts_with("pdf/") || rel.starts_with("docx/") {
+            let text = String::from_utf8(bytes).context("模板不是 UTF-8 编码")?;
+            self.files.insert(rel.to_string(), text);
         }
         Ok(())
     }
@@ -97,6 +103,12 @@ impl Theme {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
         for (k, v) in &self.templates {
+            h.update(k.as_bytes());
+            h.update([0]);
+            h.update(v.as_bytes());
+            h.update([0]);
+        }
+        for (k, v) in &self.files {
             h.update(k.as_bytes());
             h.update([0]);
             h.update(v.as_bytes());

@@ -40,9 +40,14 @@ fn build_generation(
     let checked = build::load_and_check(root);
     let diags = checked.diagnostics;
     let result = match (&checked.site, diags.has_errors()) {
-        (Some(site), false) => {
-            build::render(site, &RenderOptions::default()).map_err(|e| format!("{e:#}\n"))
-        }
+        (Some(site), false) => build::render(
+            site,
+            &RenderOptions {
+                no_downloads: true,
+                ..RenderOptions::default()
+            },
+        )
+        .map_err(|e| format!("{e:#}\n")),
         _ => Err(String::new()),
     };
     let generation = match result {

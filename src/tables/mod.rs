@@ -4,6 +4,7 @@
 //! reads tables.toml against a definition; `rules` checks R1–R4 from the definition's rules.
 
 pub mod def;
+pub mod grid;
 pub mod model;
 pub mod national;
 pub mod parse;
