@@ -9,5 +9,5 @@ pub mod toml_doc;
 
 pub use front_matter::{FrontMatter, split_front_matter};
 pub use org::OrgConfig;
-pub use site::{GovInfo, SiteConfig, normalize_base_url};
+pub use site::{FontsConfig, GovInfo, SiteConfig, normalize_base_url};
 pub use toml_doc::Date;

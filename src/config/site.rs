@@ -22,6 +22,20 @@ pub struct GovInfo {
     pub organizer: Option<String>,
 }
 
+/// Fonts of the downloads (site.toml `[fonts]`): names of installed fonts, e.g. 仿宋_GB2312 or
+/// FangSong. The Word file names them; the PDF embeds them (they must be installed).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FontsConfig {
+    /// 标题 (二号), 方正小标宋简体-style
+    pub title: Option<String>,
+    /// 正文 (三号), 仿宋-style
+    pub body: Option<String>,
+    /// 一、 headings, 黑体-style
+    pub heading: Option<String>,
+    /// （一） headings, 楷体-style
+    pub subheading: Option<String>,
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SiteConfig {
     pub title: String,
@@ -31,9 +45,11 @@ pub struct SiteConfig {
     /// Publication deadline as (month, day).
     pub deadline: (u8, u8),
     pub gov: GovInfo,
+    pub fonts: FontsConfig,
 }
 
-const SITE_KEYS: &[&str] = &["title", "base_url", "theme", "deadline", "gov"];
+const SITE_KEYS: &[&str] = &["title", "base_url", "theme", "deadline", "gov", "fonts"];
+const FONT_KEYS: &[&str] = &["title", "body", "heading", "subheading"];
 const GOV_KEYS: &[&str] = &[
     "site_name",
     "site_domain",
@@ -100,6 +116,15 @@ impl SiteConfig {
             gov.organizer = opt("organizer");
             r.absorb(g);
         }
+        let mut fonts = FontsConfig::default();
+        if let Some(mut f) = r.table("fonts", FONT_KEYS) {
+            let mut opt = |k: &str| f.string(k).filter(|s| !s.trim().is_empty());
+            fonts.title = opt("title");
+            fonts.body = opt("body");
+            fonts.heading = opt("heading");
+            fonts.subheading = opt("subheading");
+            r.absorb(f);
+        }
         let diags = r.finish();
         let config = title.map(|title| SiteConfig {
             title,
@@ -107,6 +132,7 @@ impl SiteConfig {
             theme,
             deadline,
             gov,
+            fonts,
         });
         if config.is_none() && !diags.has_errors() {
             // unreachable in practice: a missing title is reported above

@@ -2,6 +2,11 @@
 //! would edit them into next year's draft, typeset after 党政机关公文格式 (GB/T 9704-2012) in
 //! spirit.
 //!
+//! The style — fonts, sizes, line spacing, indent, page and margins, table look, page-number
+//! format — is the theme's `docx/styles.toml`, read into a [`DocxStyle`] (a theme may set only
+//! the keys it changes), with the font names of site.toml's `[fonts]` laid over it
+//! ([`DocxStyle::with_site_fonts`]). With the default theme:
+//!
 //! - A4 portrait, margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm (a 156 × 225 mm text
 //!   block); the page number centred at the foot as a `PAGE` field, 「— 1 —」.
 //! - Named paragraph styles, so the document can be restyled as a whole: 报告标题 (二号, bold,
@@ -9,8 +14,9 @@
 //!   报告正文 (三号 仿宋_GB2312, first line indented two characters — in twips, since LibreOffice
 //!   ignores `firstLineChars` — at a fixed 28.9 pt line pitch, 22 lines a page), 一级标题 (一、…
 //!   黑体), 二级标题 (（一）… 楷体_GB2312), 三级标题 (bold 仿宋), 表格标题 (a custom table's
-//!   title), 表格文字 (五号 宋体, or 小五 for tables wider than 12 columns), 表后空行 and 页码. The font table names a fallback for each
-//!   Chinese font (方正小标宋简体 → 宋体, 仿宋_GB2312 → 仿宋, 楷体_GB2312 → 楷体).
+//!   title), 表格文字 (五号 宋体, or 小五 for tables wider than 12 columns), 表后空行 and 页码.
+//!   The font table names a fallback for each Chinese font (方正小标宋简体 → 宋体, 仿宋_GB2312
+//!   → 仿宋, 楷体_GB2312 → 楷体).
 //! - The narrative from [`crate::render::markdown::document`]: headings and paragraphs in order,
 //!   bold and italic kept, every table where the page has it, as a real Word table from
 //!   [`crate::tables::grid`]: merged cells with `gridSpan` and `vMerge` exactly as the grid says,
@@ -43,7 +49,7 @@ use crate::content::Report;
 use crate::render::markdown::{DocBlock, Span, document, table_slots};
 use crate::tables::ReportTables;
 use crate::tables::grid::{Grid, GridCell, Role, report_grids};
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow};
 use docx_rs::{
     AlignmentType, BreakType, Docx, Footer, HeightRule, LineSpacing, LineSpacingType, PageMargin,
     PageNum, Paragraph, Run, RunFonts, Shading, SpecialIndentType, Style, StyleType, Table,
@@ -52,60 +58,417 @@ use docx_rs::{
 };
 use std::io::Write;
 
-/// A4 portrait, in twips (1/20 pt).
-const PAGE_WIDTH: u32 = 11906;
-const PAGE_HEIGHT: u32 = 16838;
-/// Margins: 37, 35, 28 and 26 mm.
-const MARGIN_TOP: i32 = 2098;
-const MARGIN_BOTTOM: i32 = 1984;
-const MARGIN_LEFT: i32 = 1587;
-const MARGIN_RIGHT: i32 = 1474;
-/// Header and footer distances from the page edge: the page number sits about 7 mm below the
-/// text block.
+/// The theme file holding the style, relative to the theme folder.
+pub const STYLES_FILE: &str = "docx/styles.toml";
+
+/// The Word file's style: the theme's `docx/styles.toml` (the default theme's copy documents
+/// every key, in Chinese). Each field defaults to the default theme's value, so a theme's file
+/// may set only the keys it changes.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DocxStyle {
+    pub fonts: FontNames,
+    pub fallbacks: FontFallbacks,
+    pub sizes: FontSizes,
+    pub bold: Bold,
+    pub spacing: Spacing,
+    pub page: PageSetup,
+    pub table: TableFormat,
+}
+
+/// `[fonts]`: font names by role.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FontNames {
+    /// 报告标题.
+    pub title: String,
+    /// 报告正文, and bold for 三级标题.
+    pub body: String,
+    /// 一级标题 (一、…) and a custom table's title.
+    pub heading: String,
+    /// 二级标题 (（一）…) and the byline.
+    pub subheading: String,
+    /// Table text and the page number.
+    pub table: String,
+    /// Latin letters and figures in the body, the byline, the tables and the page number.
+    pub latin: String,
+}
+
+impl Default for FontNames {
+    fn default() -> Self {
+        FontNames {
+            title: "方正小标宋简体".into(),
+            body: "仿宋_GB2312".into(),
+            heading: "黑体".into(),
+            subheading: "楷体_GB2312".into(),
+            table: "宋体".into(),
+            latin: "Times New Roman".into(),
+        }
+    }
+}
+
+/// `[fallbacks]`: the font Word substitutes when a role's font is missing (`w:altName`);
+/// empty for none.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FontFallbacks {
+    pub title: String,
+    pub body: String,
+    pub heading: String,
+    pub subheading: String,
+    pub table: String,
+}
+
+impl Default for FontFallbacks {
+    fn default() -> Self {
+        FontFallbacks {
+            title: "宋体".into(),
+            body: "仿宋".into(),
+            heading: "SimHei".into(),
+            subheading: "楷体".into(),
+            table: "SimSun".into(),
+        }
+    }
+}
+
+/// `[sizes]`: font sizes in points.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FontSizes {
+    /// 二号.
+    pub title: f64,
+    /// 三号; also the byline's.
+    pub body: f64,
+    /// 一级, 二级 and 三级标题: the body's size when unset.
+    pub heading: Option<f64>,
+    pub subheading: Option<f64>,
+    pub minor: Option<f64>,
+    /// 五号.
+    pub table: f64,
+    /// 小五, for tables wider than [`TableFormat::small_above`] columns.
+    pub table_small: f64,
+    /// 四号.
+    pub page_number: f64,
+}
+
+impl Default for FontSizes {
+    fn default() -> Self {
+        FontSizes {
+            title: 22.0,
+            body: 16.0,
+            heading: None,
+            subheading: None,
+            minor: None,
+            table: 10.5,
+            table_small: 9.0,
+            page_number: 14.0,
+        }
+    }
+}
+
+/// `[bold]`: which headings are bold.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Bold {
+    pub title: bool,
+    pub heading: bool,
+    pub subheading: bool,
+    pub minor: bool,
+}
+
+impl Default for Bold {
+    fn default() -> Self {
+        Bold {
+            title: true,
+            heading: false,
+            subheading: false,
+            minor: true,
+        }
+    }
+}
+
+/// `[spacing]`: line pitch and indent.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Spacing {
+    /// The body's fixed line pitch, in points: 22 lines in the 225 mm text block. The byline
+    /// keeps half a line above and a line below it, a table half a line below it.
+    pub line: f64,
+    /// The title's fixed line pitch, in points.
+    pub title_line: f64,
+    /// The body's first-line indent, in characters of the body size.
+    pub first_line_indent: f64,
+}
+
+impl Default for Spacing {
+    fn default() -> Self {
+        Spacing {
+            line: 28.9,
+            title_line: 32.0,
+            first_line_indent: 2.0,
+        }
+    }
+}
+
+/// `[page]`: paper and margins in millimetres, and the page-number format.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PageSetup {
+    pub width: f64,
+    pub height: f64,
+    pub margin_top: f64,
+    pub margin_bottom: f64,
+    pub margin_left: f64,
+    pub margin_right: f64,
+    /// The footer (the page number) from the bottom edge.
+    pub footer: f64,
+    /// The page number's text, `{page}` standing for the number.
+    pub page_number: String,
+}
+
+impl Default for PageSetup {
+    fn default() -> Self {
+        PageSetup {
+            width: 210.0,
+            height: 297.0,
+            margin_top: 37.0,
+            margin_bottom: 35.0,
+            margin_left: 28.0,
+            margin_right: 26.0,
+            footer: 22.0,
+            page_number: "— {page} —".into(),
+        }
+    }
+}
+
+/// `[table]`: the look of the tables.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TableFormat {
+    /// Tables with more columns than this (table 四: 15) are set in the small size.
+    pub small_above: usize,
+    /// Line spacing of table text, a multiple of single spacing.
+    pub line: f64,
+    /// Shading of header cells, RGB in hex (a leading `#` allowed).
+    pub header_fill: String,
+    /// Border width in points, and colour.
+    pub border: f64,
+    pub border_color: String,
+    /// Left and right cell padding, in millimetres, of normal and of small tables.
+    pub padding: f64,
+    pub small_padding: f64,
+}
+
+impl Default for TableFormat {
+    fn default() -> Self {
+        TableFormat {
+            small_above: 12,
+            line: 1.0,
+            header_fill: "D9D9D9".into(),
+            border: 0.5,
+            border_color: "000000".into(),
+            padding: 1.5,
+            small_padding: 1.0,
+        }
+    }
+}
+
+/// Where the page number goes in [`PageSetup::page_number`].
+const PAGE_PLACEHOLDER: &str = "{page}";
+
+impl DocxStyle {
+    /// The style from a theme's `docx/styles.toml` (None: the defaults). A syntax error, an
+    /// unknown key or a value out of range is an error naming the file (and the line).
+    pub fn from_theme(text: Option<&str>) -> Result<DocxStyle> {
+        let Some(text) = text else {
+            return Ok(DocxStyle::default());
+        };
+        let style: DocxStyle = toml::from_str(text).map_err(|e| {
+            let msg = e.message().trim();
+            match e.span() {
+                Some(span) => {
+                    let before = &text[..span.start.min(text.len())];
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                    anyhow!("主题文件 {STYLES_FILE} 第 {line} 行第 {column} 列：{msg}")
+                }
+                None => anyhow!("主题文件 {STYLES_FILE}：{msg}"),
+            }
+        })?;
+        style
+            .check()
+            .map_err(|m| anyhow!("主题文件 {STYLES_FILE}：{m}"))?;
+        Ok(style)
+    }
+
+    /// The style with the fonts site.toml's `[fonts]` names: title → the title's font, body →
+    /// the body's, heading → 一、 headings', subheading → （一） headings'.
+    pub fn with_site_fonts(mut self, fonts: &crate::config::FontsConfig) -> DocxStyle {
+        let f = &mut self.fonts;
+        for (name, slot) in [
+            (&fonts.title, &mut f.title),
+            (&fonts.body, &mut f.body),
+            (&fonts.heading, &mut f.heading),
+            (&fonts.subheading, &mut f.subheading),
+        ] {
+            if let Some(name) = name.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                *slot = name.to_string();
+            }
+        }
+        self
+    }
+
+    /// Values no document can have, in Chinese for the theme's author.
+    fn check(&self) -> std::result::Result<(), String> {
+        let f = &self.fonts;
+        for (key, name) in [
+            ("title", &f.title),
+            ("body", &f.body),
+            ("heading", &f.heading),
+            ("subheading", &f.subheading),
+            ("table", &f.table),
+            ("latin", &f.latin),
+        ] {
+            if name.trim().is_empty() {
+                return Err(format!("[fonts] 的 {key} 不能为空"));
+            }
+        }
+        let range = |section: &str, key: &str, v: f64, lo: f64, hi: f64| {
+            if (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "[{section}] 的 {key} 应在 {lo} 到 {hi} 之间，现为 {v}"
+                ))
+            }
+        };
+        let s = &self.sizes;
+        for (key, v) in [
+            ("title", Some(s.title)),
+            ("body", Some(s.body)),
+            ("heading", s.heading),
+            ("subheading", s.subheading),
+            ("minor", s.minor),
+            ("table", Some(s.table)),
+            ("table_small", Some(s.table_small)),
+            ("page_number", Some(s.page_number)),
+        ] {
+            if let Some(v) = v {
+                range("sizes", key, v, 1.0, 400.0)?;
+            }
+        }
+        let sp = &self.spacing;
+        range("spacing", "line", sp.line, 1.0, 1000.0)?;
+        range("spacing", "title_line", sp.title_line, 1.0, 1000.0)?;
+        range(
+            "spacing",
+            "first_line_indent",
+            sp.first_line_indent,
+            0.0,
+            20.0,
+        )?;
+        let p = &self.page;
+        range("page", "width", p.width, 50.0, 558.0)?;
+        range("page", "height", p.height, 50.0, 558.0)?;
+        for (key, v) in [
+            ("margin_top", p.margin_top),
+            ("margin_bottom", p.margin_bottom),
+            ("margin_left", p.margin_left),
+            ("margin_right", p.margin_right),
+            ("footer", p.footer),
+        ] {
+            range("page", key, v, 0.0, 200.0)?;
+        }
+        if p.width - p.margin_left - p.margin_right < 30.0
+            || p.height - p.margin_top - p.margin_bottom < 30.0
+        {
+            return Err("[page] 的页边距过大，版心不足 30 毫米".into());
+        }
+        if p.page_number.matches(PAGE_PLACEHOLDER).count() != 1 {
+            return Err(format!(
+                "[page] 的 page_number 应含一处 {PAGE_PLACEHOLDER}（页码所在位置），现为 {:?}",
+                p.page_number
+            ));
+        }
+        let t = &self.table;
+        range("table", "line", t.line, 0.1, 10.0)?;
+        range("table", "border", t.border, 0.0, 6.0)?;
+        range("table", "padding", t.padding, 0.0, 20.0)?;
+        range("table", "small_padding", t.small_padding, 0.0, 20.0)?;
+        for (key, colour) in [
+            ("header_fill", &t.header_fill),
+            ("border_color", &t.border_color),
+        ] {
+            let hex = hex_colour(colour);
+            if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(format!(
+                    "[table] 的 {key} 应为六位十六进制色值，如 \"D9D9D9\"，现为 {colour:?}"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The text block's width, in twips: every table is exactly this wide.
+    pub fn text_width(&self) -> usize {
+        let p = &self.page;
+        (mm(p.width) - mm(p.margin_left) - mm(p.margin_right)).max(1) as usize
+    }
+
+    /// The body's line pitch, in twips.
+    fn line(&self) -> i32 {
+        pt(self.spacing.line)
+    }
+
+    /// The fonts of the font table: name, fallback name (`w:altName`), character set, family;
+    /// each name once.
+    fn font_table(&self) -> Vec<(&str, &str, &str, &str)> {
+        let (f, b) = (&self.fonts, &self.fallbacks);
+        let all = [
+            (f.latin.as_str(), "", "00", "roman"),
+            (&f.title, &b.title, "86", "auto"),
+            (&f.body, &b.body, "86", "modern"),
+            (&f.subheading, &b.subheading, "86", "modern"),
+            (&f.heading, &b.heading, "86", "modern"),
+            (&f.table, &b.table, "86", "auto"),
+        ];
+        let mut out: Vec<(&str, &str, &str, &str)> = Vec::new();
+        for (name, alt, charset, family) in all {
+            if name.is_empty() || out.iter().any(|o| o.0 == name) {
+                continue;
+            }
+            let alt = if alt == name { "" } else { alt };
+            out.push((name, alt, charset, family));
+        }
+        out
+    }
+}
+
+/// A colour as Word writes it: without a leading `#`.
+fn hex_colour(s: &str) -> &str {
+    s.trim().trim_start_matches('#')
+}
+
+/// Millimetres → twips (1/20 pt).
+fn mm(v: f64) -> i32 {
+    (v * 1440.0 / 25.4).round() as i32
+}
+
+/// Points → twips.
+fn pt(v: f64) -> i32 {
+    (v * 20.0).round() as i32
+}
+
+/// Points → half-points, the unit of font sizes.
+fn half_points(v: f64) -> usize {
+    (v * 2.0).round().max(1.0) as usize
+}
+
+/// Header distance from the page edge (the document has no header), in twips.
 const HEADER_DISTANCE: i32 = 851;
-const FOOTER_DISTANCE: i32 = 1247;
-/// The text block's width, 156 mm: every table is exactly this wide.
-const TEXT_WIDTH: usize = (PAGE_WIDTH as i32 - MARGIN_LEFT - MARGIN_RIGHT) as usize;
 
-/// Font sizes, in half-points: 二号, 三号, 四号, 五号, 小五.
-const SIZE_TITLE: usize = 44;
-const SIZE_BODY: usize = 32;
-const SIZE_PAGE_NUMBER: usize = 28;
-const SIZE_TABLE: usize = 21;
-const SIZE_TABLE_SMALL: usize = 18;
-/// Tables wider than this many columns (table 四: 15) are set in 小五.
-const SMALL_TABLE_COLUMNS: usize = 12;
-
-/// The fixed line pitch: 22 lines in the 225 mm text block (28.9 pt).
-const LINE: i32 = 578;
-/// The title's line pitch (32 pt).
-const TITLE_LINE: i32 = 640;
-/// Two characters of 三号 (16 pt).
-const INDENT_TWO_CHARS: i32 = 640;
-
-const FONT_TITLE: &str = "方正小标宋简体";
-const FONT_BODY: &str = "仿宋_GB2312";
-const FONT_HEADING_1: &str = "黑体";
-const FONT_HEADING_2: &str = "楷体_GB2312";
-const FONT_TABLE: &str = "宋体";
-const FONT_LATIN: &str = "Times New Roman";
-/// The font table: name, fallback name (`w:altName`), character set, family.
-const FONTS: &[(&str, &str, &str, &str)] = &[
-    (FONT_LATIN, "", "00", "roman"),
-    (FONT_TITLE, "宋体", "86", "auto"),
-    (FONT_BODY, "仿宋", "86", "modern"),
-    (FONT_HEADING_2, "楷体", "86", "modern"),
-    (FONT_HEADING_1, "SimHei", "86", "modern"),
-    (FONT_TABLE, "SimSun", "86", "auto"),
-];
-
-/// Light grey of header cells.
-const HEADER_FILL: &str = "D9D9D9";
-/// Table borders: 1/2 pt (in eighths of a point).
-const BORDER_SIZE: usize = 4;
-/// Left and right cell padding, in twips.
-const CELL_PADDING: usize = 85;
-const CELL_PADDING_SMALL: usize = 57;
+/// The last paragraph's line pitch when it follows a table (1 pt, lest it make a blank page).
+const LAST_LINE: i32 = 20;
 
 /// Column widths, in ems of the table's font size.
 const COLUMN_MIN_EM: f64 = 2.0;
@@ -134,36 +497,41 @@ const STYLE_TABLE_SMALL: (&str, &str) = ("NbTableTextSmall", "表格文字（小
 const STYLE_PAGE_NUMBER: (&str, &str) = ("NbPageNumber", "页码");
 
 /// The report as a Word document, as bytes.
-pub fn report_docx(report: &Report, org_name: &str) -> Result<Vec<u8>> {
+pub fn report_docx(report: &Report, org_name: &str, style: &DocxStyle) -> Result<Vec<u8>> {
     let what = format!("{}-{}.docx", report.org, report.year);
-    build(report, org_name).with_context(|| format!("writing {what}"))
+    build(report, org_name, style).with_context(|| format!("writing {what}"))
 }
 
-fn build(report: &Report, org_name: &str) -> Result<Vec<u8>> {
+fn build(report: &Report, org_name: &str, style: &DocxStyle) -> Result<Vec<u8>> {
+    let page = &style.page;
+    let (before, after) = page
+        .page_number
+        .split_once(PAGE_PLACEHOLDER)
+        .unwrap_or((page.page_number.as_str(), ""));
+    let mut number = Paragraph::new().style(STYLE_PAGE_NUMBER.0);
+    if !before.is_empty() {
+        number = number.add_run(text_run(before));
+    }
+    number = number.add_page_num(PageNum::new());
+    if !after.is_empty() {
+        number = number.add_run(text_run(after));
+    }
     let mut docx = Docx::new()
-        .page_size(PAGE_WIDTH, PAGE_HEIGHT)
+        .page_size(mm(page.width).max(1) as u32, mm(page.height).max(1) as u32)
         .page_margin(
             PageMargin::new()
-                .top(MARGIN_TOP)
-                .bottom(MARGIN_BOTTOM)
-                .left(MARGIN_LEFT)
-                .right(MARGIN_RIGHT)
+                .top(mm(page.margin_top))
+                .bottom(mm(page.margin_bottom))
+                .left(mm(page.margin_left))
+                .right(mm(page.margin_right))
                 .header(HEADER_DISTANCE)
-                .footer(FOOTER_DISTANCE),
+                .footer(mm(page.footer)),
         )
-        .default_fonts(fonts_latin(FONT_BODY))
-        .default_size(SIZE_BODY)
-        .footer(
-            Footer::new().add_paragraph(
-                Paragraph::new()
-                    .style(STYLE_PAGE_NUMBER.0)
-                    .add_run(Run::new().add_text("— "))
-                    .add_page_num(PageNum::new())
-                    .add_run(Run::new().add_text(" —")),
-            ),
-        );
-    for style in styles() {
-        docx = docx.add_style(style);
+        .default_fonts(fonts_latin(&style.fonts.body, &style.fonts.latin))
+        .default_size(half_points(style.sizes.body))
+        .footer(Footer::new().add_paragraph(number));
+    for s in styles(style) {
+        docx = docx.add_style(s);
     }
 
     docx = docx.add_paragraph(
@@ -212,20 +580,20 @@ fn build(report: &Report, org_name: &str) -> Result<Vec<u8>> {
                             .add_run(text_run(&grid.title)),
                     );
                 }
-                if let Some(table) = word_table(grid) {
+                if let Some(table) = word_table(grid, style) {
                     // A paragraph after every table: two tables in a row would merge into one,
                     // and a document must not end with a table (there, a 1 pt one, lest it
                     // make a blank last page).
                     let mut after = Paragraph::new().style(STYLE_AFTER_TABLE.0);
                     if k + 1 == n {
-                        after = after.line_spacing(exact(20));
+                        after = after.line_spacing(exact(LAST_LINE));
                     }
                     docx = docx.add_table(table).add_paragraph(after);
                 }
             }
         }
     }
-    package(docx, report, org_name)
+    package(docx, report, org_name, style)
 }
 
 /// The same font for Latin and Chinese text.
@@ -237,12 +605,12 @@ fn fonts(name: &str) -> RunFonts {
         .cs(name)
 }
 
-/// A Chinese font with Times New Roman for Latin letters and figures.
-fn fonts_latin(east_asia: &str) -> RunFonts {
+/// A Chinese font with another (Times New Roman) for Latin letters and figures.
+fn fonts_latin(east_asia: &str, latin: &str) -> RunFonts {
     RunFonts::new()
-        .ascii(FONT_LATIN)
-        .hi_ansi(FONT_LATIN)
-        .cs(FONT_LATIN)
+        .ascii(latin)
+        .hi_ansi(latin)
+        .cs(latin)
         .east_asia(east_asia)
 }
 
@@ -263,58 +631,77 @@ fn keep_with_next(mut style: Style) -> Style {
     style
 }
 
-fn styles() -> Vec<Style> {
+fn styles(style: &DocxStyle) -> Vec<Style> {
+    let (f, sizes, bold) = (&style.fonts, &style.sizes, &style.bold);
+    let line = style.line();
+    let body_size = half_points(sizes.body);
     let body = paragraph_style(STYLE_BODY)
-        .fonts(fonts_latin(FONT_BODY))
-        .size(SIZE_BODY)
+        .fonts(fonts_latin(&f.body, &f.latin))
+        .size(body_size)
         .align(AlignmentType::Both)
         .indent(
             Some(0),
-            Some(SpecialIndentType::FirstLine(INDENT_TWO_CHARS)),
+            Some(SpecialIndentType::FirstLine(pt(style
+                .spacing
+                .first_line_indent
+                * sizes.body))),
             None,
             None,
         )
-        .line_spacing(exact(LINE));
-    let heading = |s: (&str, &str), level: usize| {
-        keep_with_next(
-            paragraph_style(s)
-                .based_on(STYLE_BODY.0)
-                .next(STYLE_BODY.0)
-                .outline_lvl(level),
-        )
+        .line_spacing(exact(line));
+    // headings are based on the body: their size only when it differs, bold only when asked
+    let heading = |s: (&str, &str), level: usize, size: Option<f64>, bold: bool| {
+        let mut h = paragraph_style(s)
+            .based_on(STYLE_BODY.0)
+            .next(STYLE_BODY.0)
+            .outline_lvl(level);
+        if let Some(size) = size {
+            h = h.size(half_points(size));
+        }
+        if bold {
+            h = h.bold();
+        }
+        keep_with_next(h)
     };
     let table = paragraph_style(STYLE_TABLE)
-        .fonts(fonts_latin(FONT_TABLE))
-        .size(SIZE_TABLE)
+        .fonts(fonts_latin(&f.table, &f.latin))
+        .size(half_points(sizes.table))
         .line_spacing(
             LineSpacing::new()
                 .line_rule(LineSpacingType::Auto)
-                .line(240)
+                .line((style.table.line * 240.0).round() as i32)
                 .before(0)
                 .after(0),
         );
+    let mut title = paragraph_style(STYLE_TITLE)
+        .fonts(fonts(&f.title))
+        .size(half_points(sizes.title));
+    if bold.title {
+        title = title.bold();
+    }
     vec![
-        paragraph_style(STYLE_TITLE)
-            .fonts(fonts(FONT_TITLE))
-            .size(SIZE_TITLE)
-            .bold()
+        title
             .align(AlignmentType::Center)
-            .line_spacing(exact(TITLE_LINE))
+            .line_spacing(exact(pt(style.spacing.title_line)))
             .next(STYLE_BYLINE.0),
         paragraph_style(STYLE_BYLINE)
-            .fonts(fonts_latin(FONT_HEADING_2))
-            .size(SIZE_BODY)
+            .fonts(fonts_latin(&f.subheading, &f.latin))
+            .size(body_size)
             .align(AlignmentType::Center)
-            .line_spacing(exact(LINE).before(LINE as u32 / 2).after(LINE as u32))
+            .line_spacing(
+                exact(line)
+                    .before(line.max(0) as u32 / 2)
+                    .after(line.max(0) as u32),
+            )
             .next(STYLE_BODY.0),
         body,
-        heading(STYLE_HEADING_1, 0).fonts(fonts(FONT_HEADING_1)),
-        heading(STYLE_HEADING_2, 1).fonts(fonts(FONT_HEADING_2)),
-        heading(STYLE_HEADING_3, 2).bold(),
+        heading(STYLE_HEADING_1, 0, sizes.heading, bold.heading).fonts(fonts(&f.heading)),
+        heading(STYLE_HEADING_2, 1, sizes.subheading, bold.subheading).fonts(fonts(&f.subheading)),
+        heading(STYLE_HEADING_3, 2, sizes.minor, bold.minor),
         keep_with_next(
             paragraph_style(STYLE_CAPTION)
                 .based_on(STYLE_BODY.0)
-                .fonts(fonts(FONT_HEADING_1))
+                .fonts(fonts(&f.heading))
                 .align(AlignmentType::Center)
                 .indent(Some(0), Some(SpecialIndentType::FirstLine(0)), None, None),
         ),
@@ -322,14 +709,14 @@ fn styles() -> Vec<Style> {
         paragraph_style(STYLE_AFTER_TABLE)
             .based_on(STYLE_BODY.0)
             .next(STYLE_BODY.0)
-            .line_spacing(exact(LINE / 2)),
+            .line_spacing(exact(line / 2)),
         table,
         paragraph_style(STYLE_TABLE_SMALL)
             .based_on(STYLE_TABLE.0)
-            .size(SIZE_TABLE_SMALL),
+            .size(half_points(sizes.table_small)),
         paragraph_style(STYLE_PAGE_NUMBER)
-            .fonts(fonts_latin(FONT_TABLE))
-            .size(SIZE_PAGE_NUMBER)
+            .fonts(fonts_latin(&f.table, &f.latin))
+            .size(half_points(sizes.page_number))
             .align(AlignmentType::Center),
     ]
 }
@@ -515,7 +902,14 @@ fn place(grid: &Grid) -> (usize, Vec<Vec<Placed<'_>>>) {
 /// Column widths in twips, summing to the text width: label columns as wide as their labels
 /// need (a label merged over several rows may wrap onto them), within bounds, the figure
 /// columns sharing the rest equally; without label columns, widths follow the content.
-fn column_widths(grid: &Grid, rows: &[Vec<Placed>], width: usize, em: f64, pad: f64) -> Vec<usize> {
+fn column_widths(
+    grid: &Grid,
+    rows: &[Vec<Placed>],
+    width: usize,
+    em: f64,
+    pad: f64,
+    text_width: usize,
+) -> Vec<usize> {
     let mut need = vec![COLUMN_MIN_EM; width];
     for p in rows.iter().flatten().filter(|p| p.span == 1) {
         let Kind::Cell { cell, rowspan } = p.kind else {
@@ -530,7 +924,7 @@ fn column_widths(grid: &Grid, rows: &[Vec<Placed>], width: usize, em: f64, pad: 
         };
         need[p.col] = need[p.col].max(n.min(COLUMN_MAX_EM));
     }
-    let total = TEXT_WIDTH as f64;
+    let total = text_width as f64;
     let labels = grid.label_columns.min(width);
     let values = width - labels;
     let mut w: Vec<f64> = need.iter().map(|n| n * em + pad).collect();
@@ -574,31 +968,42 @@ fn column_widths(grid: &Grid, rows: &[Vec<Placed>], width: usize, em: f64, pad: 
     let mut out: Vec<usize> = w.iter().map(|x| x.floor().max(1.0) as usize).collect();
     let sum: usize = out.iter().sum();
     if let Some(last) = out.last_mut() {
-        *last = (*last + TEXT_WIDTH).saturating_sub(sum).max(1);
+        *last = (*last + text_width).saturating_sub(sum).max(1);
     }
     out
 }
 
 /// A grid as a Word table; None when it has no rows.
-fn word_table(grid: &Grid) -> Option<Table> {
+fn word_table(grid: &Grid, docx_style: &DocxStyle) -> Option<Table> {
     if grid.rows.is_empty() {
         return None;
     }
     let (width, rows) = place(grid);
-    let small = width > SMALL_TABLE_COLUMNS;
+    let t = &docx_style.table;
+    let small = width > t.small_above;
     let (style, size, pad) = if small {
-        (STYLE_TABLE_SMALL.0, SIZE_TABLE_SMALL, CELL_PADDING_SMALL)
+        (
+            STYLE_TABLE_SMALL.0,
+            docx_style.sizes.table_small,
+            t.small_padding,
+        )
     } else {
-        (STYLE_TABLE.0, SIZE_TABLE, CELL_PADDING)
+        (STYLE_TABLE.0, docx_style.sizes.table, t.padding)
     };
-    let em = size as f64 * 10.0; // half-points → twips
-    let widths = column_widths(grid, &rows, width, em, 2.0 * pad as f64);
+    let pad = mm(pad).max(0) as usize;
+    let em = half_points(size) as f64 * 10.0; // half-points → twips
+    let text_width = docx_style.text_width();
+    let widths = column_widths(grid, &rows, width, em, 2.0 * pad as f64, text_width);
+    let fill = hex_colour(&t.header_fill);
     let header_rows = grid.header_rows.min(rows.len());
     let rows: Vec<TableRow> = rows
         .iter()
         .enumerate()
         .map(|(r, row)| {
-            let cells = row.iter().map(|p| word_cell(p, &widths, style)).collect();
+            let cells = row
+                .iter()
+                .map(|p| word_cell(p, &widths, style, fill))
+                .collect();
             // rows are not split across pages; a header row carries a marker, see `package`
             let tr = TableRow::new(cells).cant_split();
             if r < header_rows {
@@ -618,12 +1023,16 @@ fn word_table(grid: &Grid) -> Option<Table> {
     ]
     .into_iter()
     .fold(TableBorders::new(), |b, pos| {
-        b.set(TableBorder::new(pos).size(BORDER_SIZE).color("000000"))
+        b.set(
+            TableBorder::new(pos)
+                .size((t.border * 8.0).round() as usize)
+                .color(hex_colour(&t.border_color)),
+        )
     });
     Some(
         Table::new(rows)
             .set_grid(widths)
-            .width(TEXT_WIDTH, WidthType::Dxa)
+            .width(text_width, WidthType::Dxa)
             .align(TableAlignmentType::Center)
             .layout(TableLayoutType::Fixed)
             .margins(TableCellMargins::new().margin(0, pad, 0, pad))
@@ -631,7 +1040,7 @@ fn word_table(grid: &Grid) -> Option<Table> {
     )
 }
 
-fn word_cell(p: &Placed, widths: &[usize], style: &str) -> TableCell {
+fn word_cell(p: &Placed, widths: &[usize], style: &str, fill: &str) -> TableCell {
     let width: usize = widths.iter().skip(p.col).take(p.span).sum();
     let mut tc = TableCell::new()
         .width(width, WidthType::Dxa)
@@ -641,7 +1050,7 @@ fn word_cell(p: &Placed, widths: &[usize], style: &str) -> TableCell {
     }
     let shade = |tc: TableCell, cell: &GridCell| {
         if matches!(cell.role, Role::Header | Role::Note) {
-            tc.shading(Shading::new().fill(HEADER_FILL))
+            tc.shading(Shading::new().fill(fill))
         } else {
             tc
         }
@@ -720,12 +1129,12 @@ fn core_xml(report: &Report, org_name: &str) -> String {
     )
 }
 
-fn font_table_xml() -> String {
+fn font_table_xml(style: &DocxStyle) -> String {
     let mut s = String::from(concat!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
         r#"<w:fonts xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">"#
     ));
-    for (name, alt, charset, family) in FONTS {
+    for (name, alt, charset, family) in style.font_table() {
         s.push_str(&format!(r#"<w:font w:name="{}">"#, xml_escape(name)));
         if !alt.is_empty() {
             s.push_str(&format!(r#"<w:altName w:val="{}"/>"#, xml_escape(alt)));
@@ -743,7 +1152,7 @@ fn font_table_xml() -> String {
 const HEADER_ROW_MARKER: &str = r#"<w:trHeight w:val="1" w:hRule="auto" />"#;
 
 /// Render the parts, fix them up (see the module documentation) and zip them.
-fn package(docx: Docx, report: &Report, org_name: &str) -> Result<Vec<u8>> {
+fn package(docx: Docx, report: &Report, org_name: &str, style: &DocxStyle) -> Result<Vec<u8>> {
     let x = docx.build();
     let text = |name: &str, bytes: Vec<u8>| -> Result<String> {
         String::from_utf8(bytes).with_context(|| format!("{name} is not UTF-8"))
@@ -773,7 +1182,7 @@ fn package(docx: Docx, report: &Report, org_name: &str) -> Result<Vec<u8>> {
             "word/settings.xml".into(),
             text("settings.xml", x.settings)?,
         ),
-        ("word/fontTable.xml".into(), font_table_xml()),
+        ("word/fontTable.xml".into(), font_table_xml(style)),
         (
             "word/comments.xml".into(),
             text("comments.xml", x.comments)?,
@@ -1490,6 +1899,11 @@ mod tests {
         xml.matches(s).count()
     }
 
+    /// The default text block's width, in twips (156 mm).
+    fn text_width() -> usize {
+        DocxStyle::default().text_width()
+    }
+
     fn grids_of(r: &Report) -> Vec<Grid> {
         report_grids(&r.tables)
     }
@@ -1503,7 +1917,7 @@ mod tests {
             )
             .replace("licensing = 0", "licensing = 4567");
         let r = report(&text, BODY, true, false);
-        let bytes = report_docx(&r, "寺下镇人民政府").unwrap();
+        let bytes = report_docx(&r, "寺下镇人民政府", &DocxStyle::default()).unwrap();
         let doc = part(&bytes, "word/document.xml");
         let all = texts(&doc);
         for s in [
@@ -1629,7 +2043,7 @@ mod tests {
         for f in [&FORMAT_2021, &FORMAT_2019] {
             let r = report(&zero_tables(f), BODY, true, false);
             let doc = part(
-                &report_docx(&r, "寺下镇人民政府").unwrap(),
+                &report_docx(&r, "寺下镇人民政府", &DocxStyle::default()).unwrap(),
                 "word/document.xml",
             );
             let grids = grids_of(&r);
@@ -1643,7 +2057,7 @@ mod tests {
                     .map(|s| s.split('"').next().unwrap().parse().unwrap())
                     .collect();
                 assert_eq!(cols.len(), g.columns, "{}", g.name);
-                assert_eq!(cols.iter().sum::<usize>(), TEXT_WIDTH, "{}", g.name);
+                assert_eq!(cols.iter().sum::<usize>(), text_width(), "{}", g.name);
                 if g.label_columns > 0 {
                     let widest_value = cols[g.label_columns..].iter().max().unwrap();
                     let widest_label = cols[..g.label_columns].iter().max().unwrap();
@@ -1653,7 +2067,7 @@ mod tests {
             assert_eq!(
                 count(
                     &doc,
-                    &format!(r#"<w:tblW w:w="{TEXT_WIDTH}" w:type="dxa" />"#)
+                    &format!(r#"<w:tblW w:w="{}" w:type="dxa" />"#, text_width())
                 ),
                 grids.len()
             );
@@ -1663,7 +2077,7 @@ mod tests {
     #[test]
     fn national_2019() {
         let r = report(&zero_tables(&FORMAT_2019), BODY, false, false);
-        let bytes = report_docx(&r, "寺下镇人民政府").unwrap();
+        let bytes = report_docx(&r, "寺下镇人民政府", &DocxStyle::default()).unwrap();
         let doc = part(&bytes, "word/document.xml");
         let tables = tables(&doc);
         let three = merges(&tables[1]);
@@ -1689,7 +2103,7 @@ mod tests {
     fn custom_tables_with_their_titles() {
         let r = report(CUSTOM, "## 一、总体情况\n\n文字。\n", true, false);
         let doc = part(
-            &report_docx(&r, "寺下镇人民政府").unwrap(),
+            &report_docx(&r, "寺下镇人民政府", &DocxStyle::default()).unwrap(),
             "word/document.xml",
         );
         assert!(doc.contains(r#"<w:pStyle w:val="NbTableCaption" />"#));
@@ -1726,7 +2140,7 @@ mod tests {
             )
             .replace("fees = 0", "fees = \"251000元\"");
         let r = report(&text, "只有一段文字。\u{1}\u{FFFF}\n", true, true);
-        let bytes = report_docx(&r, "寺下镇人民政府").unwrap();
+        let bytes = report_docx(&r, "寺下镇人民政府", &DocxStyle::default()).unwrap();
         let doc = part(&bytes, "word/document.xml");
         let all = texts(&doc);
         for s in ["22（其中修订 16 件）", "251000元", "只有一段文字。"] {
@@ -1747,7 +2161,10 @@ mod tests {
         // no table 四 at all
         let text = text.split("[appeals]").next().unwrap();
         let r = report(text, "", false, true);
-        let doc = part(&report_docx(&r, "").unwrap(), "word/document.xml");
+        let doc = part(
+            &report_docx(&r, "", &DocxStyle::default()).unwrap(),
+            "word/document.xml",
+        );
         let all = texts(&doc);
         assert!(
             all.contains("行政许可") && all.contains("三、本年度办理结果"),
@@ -1807,16 +2224,16 @@ mod tests {
                 }
                 assert_eq!(col, width, "{}", g.name);
             }
-            let widths = column_widths(g, &rows, width, 210.0, 170.0);
+            let widths = column_widths(g, &rows, width, 210.0, 170.0, text_width());
             assert_eq!(widths.len(), width);
-            assert_eq!(widths.iter().sum::<usize>(), TEXT_WIDTH, "{}", g.name);
-            assert!(word_table(g).is_some());
+            assert_eq!(widths.iter().sum::<usize>(), text_width(), "{}", g.name);
+            assert!(word_table(g, &DocxStyle::default()).is_some());
         }
         let empty = Grid {
             rows: Vec::new(),
             ..grids[1].clone()
         };
-        assert!(word_table(&empty).is_none());
+        assert!(word_table(&empty, &DocxStyle::default()).is_none());
         let (width, rows) = place(&grids[0]);
         assert_eq!(width, 6);
         // b merges down to the last row, its places skipped by the cells below
@@ -1837,12 +2254,12 @@ mod tests {
     #[test]
     fn deterministic_and_described() {
         let r = report(&zero_tables(&FORMAT_2021), BODY, true, false);
-        let a = report_docx(&r, "寺下镇人民政府").unwrap();
+        let a = report_docx(&r, "寺下镇人民政府", &DocxStyle::default()).unwrap();
         // paragraphs built elsewhere on this thread do not change the ids
         let _ = Paragraph::new();
-        let b = report_docx(&r, "寺下镇人民政府").unwrap();
+        let b = report_docx(&r, "寺下镇人民政府", &DocxStyle::default()).unwrap();
         let c = std::thread::scope(|s| {
-            s.spawn(|| report_docx(&r, "寺下镇人民政府").unwrap())
+            s.spawn(|| report_docx(&r, "寺下镇人民政府", &DocxStyle::default()).unwrap())
                 .join()
                 .unwrap()
         });
@@ -1877,7 +2294,10 @@ mod tests {
     #[test]
     fn styles_follow_the_official_format() {
         let r = report(&zero_tables(&FORMAT_2021), BODY, true, false);
-        let styles = part(&report_docx(&r, "o").unwrap(), "word/styles.xml");
+        let styles = part(
+            &report_docx(&r, "o", &DocxStyle::default()).unwrap(),
+            "word/styles.xml",
+        );
         let style = |id: &str| {
             let at = styles
                 .find(&format!("w:styleId=\"{id}\""))
@@ -1919,6 +2339,194 @@ mod tests {
         assert!(style("NbTableTextSmall").contains(r#"<w:sz w:val="18" />"#));
     }
 
+    /// The default theme's embedded file, as the build reads it.
+    fn default_theme_styles() -> &'static str {
+        crate::render::theme::DEFAULT_THEME
+            .iter()
+            .find(|(path, _)| *path == STYLES_FILE)
+            .map(|(_, bytes)| std::str::from_utf8(bytes).unwrap())
+            .expect("docx/styles.toml embedded in the default theme")
+    }
+
+    fn styled(style: &DocxStyle) -> Vec<u8> {
+        let r = report(&zero_tables(&FORMAT_2021), BODY, true, false);
+        report_docx(&r, "寺下镇人民政府", style).unwrap()
+    }
+
+    #[test]
+    fn default_theme_file_is_the_default_style() {
+        let text = default_theme_styles();
+        assert_eq!(
+            DocxStyle::from_theme(Some(text)).unwrap(),
+            DocxStyle::default()
+        );
+        assert_eq!(DocxStyle::from_theme(None).unwrap(), DocxStyle::default());
+        assert_eq!(text_width(), 11906 - 1587 - 1474);
+        // the keys left unset (commented out) are valid when set
+        let set = text
+            .replace("# heading = 16", "heading = 16")
+            .replace("# subheading = 16", "subheading = 16")
+            .replace("# minor = 16", "minor = 16");
+        let s = DocxStyle::from_theme(Some(&set)).unwrap();
+        assert_eq!(
+            (s.sizes.heading, s.sizes.subheading, s.sizes.minor),
+            (Some(16.0), Some(16.0), Some(16.0))
+        );
+    }
+
+    #[test]
+    fn a_partial_override_changes_only_its_keys() {
+        let style = DocxStyle::from_theme(Some(
+            "# 只改两项\n[fonts]\nbody = \"仿宋\"\n\n[sizes]\ntitle = 24\n",
+        ))
+        .unwrap();
+        let mut expected = DocxStyle::default();
+        expected.fonts.body = "仿宋".into();
+        expected.sizes.title = 24.0;
+        assert_eq!(style, expected);
+        let (before, after) = (styled(&DocxStyle::default()), styled(&style));
+        let old = part(&before, "word/styles.xml");
+        let new = part(&after, "word/styles.xml");
+        assert_eq!(count(&old, r#"w:val="44""#), 2, "{old}"); // the title's sz and szCs
+        assert_eq!(
+            new,
+            old.replace("仿宋_GB2312", "仿宋")
+                .replace(r#"w:val="44""#, r#"w:val="48""#)
+        );
+        assert_eq!(
+            part(&before, "word/document.xml"),
+            part(&after, "word/document.xml")
+        );
+        // the body font is its own fallback now: no altName
+        let fonts = part(&after, "word/fontTable.xml");
+        assert!(
+            fonts.contains(r#"<w:font w:name="仿宋"><w:charset w:val="86"/>"#),
+            "{fonts}"
+        );
+    }
+
+    #[test]
+    fn site_fonts_override_the_theme() {
+        let theme = "[fonts]\ntitle = \"宋体\"\nbody = \"仿宋\"\n";
+        let site = crate::config::FontsConfig {
+            title: None,
+            body: Some("方正仿宋_GBK".into()),
+            heading: Some("方正黑体_GBK".into()),
+            subheading: Some(" ".into()),
+        };
+        let style = DocxStyle::from_theme(Some(theme))
+            .unwrap()
+            .with_site_fonts(&site);
+        let f = &style.fonts;
+        assert_eq!(
+            [&f.title, &f.body, &f.heading, &f.subheading, &f.table],
+            [
+                "宋体",
+                "方正仿宋_GBK",
+                "方正黑体_GBK",
+                "楷体_GB2312",
+                "宋体"
+            ]
+        );
+        let bytes = styled(&style);
+        let styles = part(&bytes, "word/styles.xml");
+        let style_xml = |id: &str| {
+            let at = styles.find(&format!("w:styleId=\"{id}\"")).unwrap();
+            styles[at..].split("</w:style>").next().unwrap().to_string()
+        };
+        assert!(style_xml("NbBody").contains(r#"w:eastAsia="方正仿宋_GBK""#));
+        assert!(style_xml("NbHeading1").contains(r#"w:eastAsia="方正黑体_GBK""#));
+        assert!(style_xml("NbHeading2").contains(r#"w:eastAsia="楷体_GB2312""#));
+        assert!(style_xml("NbTitle").contains(r#"w:eastAsia="宋体""#));
+        // the fallbacks follow the role; a font named twice is listed once
+        let fonts = part(&bytes, "word/fontTable.xml");
+        assert!(fonts.contains(r#"<w:font w:name="方正仿宋_GBK"><w:altName w:val="仿宋"/>"#));
+        assert!(fonts.contains(r#"<w:font w:name="方正黑体_GBK"><w:altName w:val="SimHei"/>"#));
+        assert_eq!(count(&fonts, r#"<w:font w:name="宋体">"#), 1, "{fonts}");
+    }
+
+    #[test]
+    fn other_values_reach_the_document() {
+        let style = DocxStyle::from_theme(Some(concat!(
+            "[sizes]\nheading = 18\n[bold]\ntitle = false\nheading = true\n",
+            "[spacing]\nline = 30\nfirst_line_indent = 0\n",
+            "[page]\nmargin_left = 30\npage_number = \"第 {page} 页\"\n",
+            "[table]\nheader_fill = \"#EEEEEE\"\nborder = 1\nsmall_above = 20\n",
+        )))
+        .unwrap();
+        let bytes = styled(&style);
+        let styles = part(&bytes, "word/styles.xml");
+        let h1 = styles[styles.find(r#"w:styleId="NbHeading1""#).unwrap()..]
+            .split("</w:style>")
+            .next()
+            .unwrap();
+        assert!(
+            h1.contains(r#"<w:sz w:val="36" />"#) && h1.contains("<w:b />"),
+            "{h1}"
+        );
+        let title = styles[styles.find(r#"w:styleId="NbTitle""#).unwrap()..]
+            .split("</w:style>")
+            .next()
+            .unwrap();
+        assert!(!title.contains("<w:b />"), "{title}");
+        assert!(styles.contains(r#"w:line="600" w:lineRule="exact""#));
+        assert!(styles.contains(r#"w:firstLine="0""#));
+        let doc = part(&bytes, "word/document.xml");
+        assert!(doc.contains(r#"w:left="1701""#), "{doc}");
+        assert!(doc.contains(r#"w:fill="EEEEEE""#));
+        assert!(doc.contains(r#"<w:top w:val="single" w:sz="8""#), "{doc}");
+        assert!(!doc.contains("NbTableTextSmall"));
+        let width = DocxStyle {
+            page: PageSetup {
+                margin_left: 30.0,
+                ..PageSetup::default()
+            },
+            ..DocxStyle::default()
+        }
+        .text_width();
+        assert_eq!(width, style.text_width());
+        assert!(doc.contains(&format!(r#"<w:tblW w:w="{width}" w:type="dxa" />"#)));
+        let footer = part(&bytes, "word/footer1.xml");
+        assert_eq!(texts(&footer), "第 1 页", "{footer}");
+    }
+
+    #[test]
+    fn bad_styles_are_errors_naming_the_file() {
+        let err = |text: &str| format!("{:#}", DocxStyle::from_theme(Some(text)).unwrap_err());
+        let e = err("[fonts]\nbody = \"仿宋\"\n\n[sizes]\nbodyy = 15\n");
+        assert!(
+            e.contains("docx/styles.toml") && e.contains("第 5 行") && e.contains("bodyy"),
+            "{e}"
+        );
+        let e = err("colour = \"red\"\n");
+        assert!(e.contains("第 1 行") && e.contains("colour"), "{e}");
+        let e = err("[sizes]\ntitle = \"二号\"\n");
+        assert!(
+            e.contains("docx/styles.toml") && e.contains("第 2 行"),
+            "{e}"
+        );
+        let e = err("[page]\nmargin_top = 1\nmargin_left = [\n");
+        assert!(
+            e.contains("docx/styles.toml") && e.contains("第 3 行"),
+            "{e}"
+        );
+        for (text, key) in [
+            ("[sizes]\nbody = 0\n", "body"),
+            ("[sizes]\nheading = nan\n", "heading"),
+            ("[fonts]\ntitle = \" \"\n", "title"),
+            ("[page]\npage_number = \"第页\"\n", "page_number"),
+            ("[page]\nmargin_left = 100\nmargin_right = 100\n", "[page]"),
+            ("[table]\nheader_fill = \"grey\"\n", "header_fill"),
+            ("[spacing]\nline = -1\n", "line"),
+        ] {
+            let e = err(text);
+            assert!(
+                e.contains("docx/styles.toml") && e.contains(key),
+                "{text}: {e}"
+            );
+        }
+    }
+
     /// Every report of the repository's sample site converts. With `NIANBAO_DOCX_SAMPLE=dir`,
     /// the documents are written there (to look at them in Word or LibreOffice).
     #[test]
@@ -1932,7 +2540,8 @@ mod tests {
             let name = site
                 .org(&r.org)
                 .map_or(r.org.as_str(), |o| o.config.name.as_str());
-            let bytes = report_docx(r, name).unwrap();
+            let style = DocxStyle::default().with_site_fonts(&site.config.fonts);
+            let bytes = report_docx(r, name, &style).unwrap();
             assert!(part(&bytes, "word/document.xml").contains(&xml_escape(&r.title)));
             if let Some(dir) = std::env::var_os("NIANBAO_DOCX_SAMPLE") {
                 let path = std::path::Path::new(&dir).join(format!("{}-{}.docx", r.org, r.year));
@@ -1947,7 +2556,7 @@ mod tests {
                 ),
                 ("custom", report(CUSTOM, BODY, true, false)),
             ] {
-                let bytes = report_docx(&r, "寺下镇人民政府").unwrap();
+                let bytes = report_docx(&r, "寺下镇人民政府", &DocxStyle::default()).unwrap();
                 std::fs::write(
                     std::path::Path::new(&dir).join(format!("{name}.docx")),
                     bytes,

@@ -29,20 +29,25 @@ pub struct Download {
 pub struct Exporter {
     /// None when the documents (PDF, Word, Excel) are not wanted (`--no-downloads`).
     pdf: Option<pdf::PdfEngine>,
+    /// The Word file's style: the theme's `docx/styles.toml` with site.toml's `[fonts]`.
+    docx_style: docx::DocxStyle,
 }
 
 impl Exporter {
-    pub fn new(theme: &Theme, documents: bool) -> Result<Self> {
+    pub fn new(theme: &Theme, documents: bool, fonts: &crate::config::FontsConfig) -> Result<Self> {
         let pdf = if documents {
             let template = theme
                 .files
                 .get("pdf/report.typ")
                 .context("主题缺少 pdf/report.typ")?;
-            Some(pdf::PdfEngine::new(template))
+            Some(pdf::PdfEngine::new(template, fonts)?)
         } else {
             None
         };
-        Ok(Exporter { pdf })
+        let docx_style =
+            docx::DocxStyle::from_theme(theme.files.get(docx::STYLES_FILE).map(String::as_str))?
+                .with_site_fonts(fonts);
+        Ok(Exporter { pdf, docx_style })
     }
 
     /// Every download of a report: the documents (unless disabled), then the data.
@@ -63,7 +68,7 @@ impl Exporter {
                 file: format!("{stem}.docx"),
                 label: "Word 版".into(),
                 kind: "docx",
-                bytes: docx::report_docx(report, org_name)
+                bytes: docx::report_docx(report, org_name, &self.docx_style)
                     .with_context(|| format!("{} 的 Word 文件", at()))?,
             });
             out.push(Download {

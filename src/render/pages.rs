@@ -71,7 +71,7 @@ pub fn render_site(site: &Site, theme: &Theme, opts: &RenderOptions) -> Result<V
     });
     let ctx = Ctx {
         site,
-        exporter: export::Exporter::new(theme, !opts.no_downloads)?,
+        exporter: export::Exporter::new(theme, !opts.no_downloads, &site.config.fonts)?,
         year_zips: !opts.no_downloads,
         tera,
         base_url,

@@ -24,6 +24,7 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = embed!(
     "templates/feed.xml",
     "static/assets/nianbao.css",
     "pdf/report.typ",
+    "docx/styles.toml",
 );
 
 /// A theme's files after overrides: templates by name, static files by output path, and the

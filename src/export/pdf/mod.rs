@@ -8,6 +8,7 @@
 //! in the metadata, a document id derived from the organisation and year, no build timestamp.
 
 mod fonts;
+mod system_fonts;
 mod world;
 
 use crate::content::Report;
@@ -26,27 +27,73 @@ use world::{ReportWorld, Shared};
 pub struct PdfEngine {
     shared: Shared,
     template: String,
+    /// Family names for the template's roles (title, body, heading, subheading), each
+    /// followed by the embedded fallbacks.
+    families: serde_json::Value,
 }
 
+const SERIF: &str = "Noto Serif CJK SC";
+const SANS: &str = "Noto Sans CJK SC";
+
 impl PdfEngine {
-    /// An engine with the embedded fonts and the theme's template.
-    pub fn new(template: &str) -> Self {
-        PdfEngine {
-            shared: Shared::new(fonts::embedded()),
-            template: template.to_string(),
+    /// An engine with the embedded fonts, plus any installed fonts site.toml names, and the
+    /// theme's template.
+    pub fn new(template: &str, config: &crate::config::FontsConfig) -> Result<Self> {
+        let mut fonts = fonts::embedded();
+        let requested: Vec<&str> = [
+            &config.title,
+            &config.body,
+            &config.heading,
+            &config.subheading,
+        ]
+        .into_iter()
+        .filter_map(|f| f.as_deref())
+        .collect();
+        let mut found = Vec::new();
+        if !requested.is_empty() {
+            let f = system_fonts::find(&requested)?;
+            fonts.extend(f.fonts);
+            found = f.families;
         }
+        let role = |name: &Option<String>, default: &str| {
+            let mut list: Vec<String> = Vec::new();
+            if let Some(n) = name
+                && let Some((_, family)) = found.iter().find(|(r, _)| r == n)
+            {
+                list.push(family.clone());
+            }
+            list.push(default.to_string());
+            if default != SERIF {
+                list.push(SERIF.to_string());
+            }
+            list
+        };
+        let families = json!({
+            "title": role(&config.title, SERIF),
+            "body": role(&config.body, SERIF),
+            "heading": role(&config.heading, SANS),
+            "subheading": role(&config.subheading, SERIF),
+        });
+        Ok(PdfEngine {
+            shared: Shared::new(fonts),
+            template: template.to_string(),
+            families,
+        })
     }
 
-    /// An engine with the given fonts instead of the embedded ones.
+    /// An engine with exactly the given fonts (tests, experiments).
     pub fn with_fonts(template: &str, fonts: Vec<typst::text::Font>) -> Self {
         PdfEngine {
             shared: Shared::new(fonts),
             template: template.to_string(),
+            families: json!({
+                "title": [SERIF], "body": [SERIF], "heading": [SANS, SERIF], "subheading": [SERIF],
+            }),
         }
     }
 
     /// The report as the template's `data.json`.
-    fn data(report: &Report, org_name: &str) -> serde_json::Value {
+    fn data(&self, report: &Report, org_name: &str) -> serde_json::Value {
         let blocks: Vec<serde_json::Value> = document(report.body(), &table_slots(&report.tables))
             .into_iter()
             .map(|b| match b {
@@ -69,12 +116,13 @@ impl PdfEngine {
             "format": report.tables.format_id(),
             "blocks": blocks,
             "grids": report_grids(&report.tables),
+            "fonts": self.families,
         })
     }
 
     /// Typeset one report.
     pub fn render(&self, report: &Report, org_name: &str) -> Result<Vec<u8>> {
-        let data = Self::data(report, org_name);
+        let data = self.data(report, org_name);
         let missing = fonts::uncovered(&self.shared.fonts, &data.to_string());
         if !missing.is_empty() {
             let list: String = missing

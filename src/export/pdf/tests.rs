@@ -5,13 +5,8 @@ use std::sync::LazyLock;
 
 static ENGINE: LazyLock<PdfEngine> = LazyLock::new(|| {
     let theme = crate::render::Theme::load(Path::new("/nonexistent"), "default").unwrap();
-    PdfEngine::new(
-        theme
-            .files
-            .get("pdf/report.typ")
-            .map(String::as_str)
-            .unwrap(),
-    )
+    let template = theme.files.get("pdf/report.typ").unwrap();
+    PdfEngine::new(template, &crate::config::FontsConfig::default()).unwrap()
 });
 
 fn sample_pdf() -> Vec<u8> {
