@@ -2180,6 +2180,7 @@ mod tests {
             rowspan,
             role: Role::Value,
             numeric: false,
+            key: None,
         };
         let grids = [
             // spans running past the grid, overlapping, zero; short and long rows

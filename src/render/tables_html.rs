@@ -1,10 +1,11 @@
-//! The national tables (and custom tables) as HTML, laid out exactly as the printed form,
-//! generated from the format definitions. Every data cell names its headers (`headers`), and
-//! every header cell has an `id` and a `scope`.
+//! The national tables (and custom tables) as HTML, laid out exactly as the printed form.
+//! The structure is the table's printed grid ([`crate::tables::grid`], generated from the
+//! format definitions, as for the PDF, Word and Excel downloads); here every header cell gets
+//! an `id` and a `scope`, and every data cell names its column and row headers (`headers`).
 
 use super::escape::html;
-use crate::tables::def::Layout;
-use crate::tables::{Cell, CustomCell, CustomTable, TableData, Value};
+use crate::tables::grid::{self, Grid, GridCell, Role};
+use crate::tables::{CustomTable, TableData};
 use std::fmt::Write;
 
 /// Wrap a table in a focusable, labelled scrolling region (for narrow screens).
@@ -16,32 +17,22 @@ fn region(id: &str, caption: &str, class: &str, inner: &str) -> String {
     )
 }
 
-fn cell_class(v: &Value) -> &'static str {
-    match v {
-        Value::Int(_) | Value::Decimal(_) => "num",
-        Value::Blank => "blank",
-        Value::Text(_) => "text",
-    }
-}
-
-fn td(cell: &Cell, headers: &str, extra: &str) -> String {
-    format!(
-        "<td class=\"{}\" headers=\"{headers}\"{extra}>{}</td>",
-        cell_class(&cell.value),
-        html(&cell.value.display())
-    )
-}
-
 /// HTML for one national table. `id` prefixes every id in it (unique within the page).
 pub fn national(data: &TableData, id: &str) -> String {
     let def = data.def;
     let caption = format!("{}：{}", def.name(), strip_number(def.section));
-    let inner = match &def.layout {
-        Layout::Blocks(_) => blocks(data, id),
-        Layout::Grid { .. } => grid(data, id),
-        Layout::Strip { .. } => strip(data, id),
-    };
-    region(id, &caption, &format!("nb-{}", def.key), &inner)
+    region(
+        id,
+        &caption,
+        &format!("nb-{}", def.key),
+        &grid_html(&grid::national(data), id),
+    )
+}
+
+/// A custom table: header rows as column headers, then the body, spans as written.
+pub fn custom(t: &CustomTable, id: &str, number: usize) -> String {
+    let g = grid::custom(t, number);
+    region(id, &g.title, "nb-custom", &grid_html(&g, id))
 }
 
 /// 「二、主动公开政府信息情况」 → 「主动公开政府信息情况」
@@ -49,340 +40,183 @@ fn strip_number(s: &str) -> &str {
     s.split_once('、').map_or(s, |(_, rest)| rest)
 }
 
-fn blocks(data: &TableData, id: &str) -> String {
-    let Layout::Blocks(blocks) = &data.def.layout else {
-        unreachable!()
-    };
-    let width = blocks.iter().map(|b| b.columns.len()).max().unwrap_or(1);
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "<colgroup><col class=\"label\">{}</colgroup>\n<tbody>",
-        "<col>".repeat(width)
-    );
-    let mut row_index = 0;
-    for (b, block) in blocks.iter().enumerate() {
-        let art = format!("{id}-b{b}");
-        let _ = writeln!(
-            out,
-            "<tr class=\"article\"><th colspan=\"{}\" scope=\"colgroup\" id=\"{art}\">{}</th></tr>",
-            width + 1,
-            html(block.article)
-        );
-        let _ = write!(
-            out,
-            "<tr class=\"colhead\"><th scope=\"col\" id=\"{art}-c\" headers=\"{art}\">信息内容</th>"
-        );
-        let last = block.columns.len() - 1;
-        for (c, col) in block.columns.iter().enumerate() {
-            let span = if c == last { width - last } else { 1 };
-            let _ = write!(
-                out,
-                "<th scope=\"col\" id=\"{art}-c{c}\" headers=\"{art}\"{}>{}</th>",
-                colspan(span),
-                html(col.label)
-            );
-        }
-        out.push_str("</tr>\n");
-        for rd in block.rows {
-            let rid = format!("{id}-{}", key_id(rd.key));
-            let _ = write!(
-                out,
-                "<tr><th scope=\"row\" id=\"{rid}\" headers=\"{art}-c\">{}</th>",
-                html(rd.label)
-            );
-            for (c, cell) in data.rows[row_index].cells.iter().enumerate() {
-                let span = if c == last { width - last } else { 1 };
-                out.push_str(&td(
-                    cell,
-                    &format!("{art} {art}-c{c} {rid}"),
-                    &colspan(span),
-                ));
+fn span_attrs(c: &GridCell) -> String {
+    let mut s = String::new();
+    if c.colspan > 1 {
+        let _ = write!(s, " colspan=\"{}\"", c.colspan);
+    }
+    if c.rowspan > 1 {
+        let _ = write!(s, " rowspan=\"{}\"", c.rowspan);
+    }
+    s
+}
+
+/// Where each cell of a grid sits: (row, first column) per cell, and which cell covers each
+/// slot, as a browser lays out rowspan/colspan.
+struct Placement {
+    at: Vec<Vec<(usize, usize)>>,
+    cover: Vec<Vec<Option<(usize, usize)>>>,
+}
+
+fn place(g: &Grid) -> Placement {
+    let rows = g.rows.len();
+    let mut cover: Vec<Vec<Option<(usize, usize)>>> = vec![vec![None; g.columns]; rows];
+    let mut at = Vec::with_capacity(rows);
+    for (r, row) in g.rows.iter().enumerate() {
+        let mut col = 0;
+        let mut pos = Vec::with_capacity(row.len());
+        for (i, c) in row.iter().enumerate() {
+            while col < g.columns && cover[r][col].is_some() {
+                col += 1;
             }
-            out.push_str("</tr>\n");
-            row_index += 1;
+            pos.push((r, col));
+            for rr in r..(r + c.rowspan.max(1)).min(rows) {
+                for slot in cover[rr].iter_mut().skip(col).take(c.colspan.max(1)) {
+                    *slot = Some((r, i));
+                }
+            }
+            col += c.colspan.max(1);
         }
+        at.push(pos);
     }
-    out.push_str("</tbody>\n");
-    out
+    Placement { at, cover }
 }
 
-fn colspan(n: usize) -> String {
-    if n > 1 {
-        format!(" colspan=\"{n}\"")
-    } else {
-        String::new()
-    }
-}
-fn rowspan(n: usize) -> String {
-    if n > 1 {
-        format!(" rowspan=\"{n}\"")
-    } else {
-        String::new()
+/// The id of a header or label cell: the row's key when it has one, else its position.
+fn cell_id(id: &str, c: &GridCell, r: usize, col: usize) -> String {
+    match c.key {
+        Some(k) => format!("{id}-{}", k.replace(['.', '_'], "-")),
+        None => format!("{id}-r{r}c{col}"),
     }
 }
 
-fn key_id(key: &str) -> String {
-    key.replace(['.', '_'], "-")
-}
-
-fn grid(data: &TableData, id: &str) -> String {
-    let Layout::Grid {
-        corner,
-        column_groups,
-        columns,
-        rows,
-        ..
-    } = &data.def.layout
-    else {
-        unreachable!()
+fn grid_html(g: &Grid, id: &str) -> String {
+    let p = place(g);
+    let is_head = |c: &GridCell| matches!(c.role, Role::Header | Role::Note);
+    let ids = |r: usize, i: usize| {
+        let (row, col) = p.at[r][i];
+        cell_id(id, &g.rows[r][i], row, col)
     };
-    // Column header levels: the groups containing each column, outermost first.
-    let groups_of = |c: usize| -> Vec<usize> {
-        column_groups
+    // the headers of a value cell: header cells above it in its columns (up to and including
+    // the nearest note row, i.e. the block's title in table 二), and label cells in its row
+    let headers_of = |r: usize, col: usize, span: usize| -> String {
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        for c in col..(col + span).min(g.columns) {
+            let mut rr = r;
+            while rr > 0 {
+                rr -= 1;
+                let Some((hr, hi)) = p.cover[rr][c] else {
+                    continue;
+                };
+                let h = &g.rows[hr][hi];
+                if is_head(h) {
+                    found.push((hr, hi));
+                    if h.role == Role::Note {
+                        break;
+                    }
+                }
+            }
+        }
+        for c in 0..col {
+            if let Some((lr, li)) = p.cover[r][c] {
+                if g.rows[lr][li].role == Role::Label {
+                    found.push((lr, li));
+                }
+            }
+        }
+        // column headers outermost first, then row headers left to right
+        found.sort_by_key(|&(hr, hi)| (g.rows[hr][hi].role == Role::Label, p.at[hr][hi].1, hr));
+        found.dedup();
+        found
             .iter()
-            .enumerate()
-            .filter(|(_, g)| g.start <= c && c < g.end)
-            .map(|(i, _)| i)
-            .collect()
+            .map(|&(hr, hi)| ids(hr, hi))
+            .collect::<Vec<_>>()
+            .join(" ")
     };
-    let levels = (0..columns.len())
-        .map(|c| groups_of(c).len())
-        .max()
-        .unwrap_or(0)
-        + 1;
-    let label_cols = rows.iter().map(|r| r.groups.len()).max().unwrap_or(0) + 1;
     let mut out = String::new();
+    let label_cols = g.label_columns;
     let _ = writeln!(
         out,
-        "<colgroup>{}{}</colgroup>\n<thead>",
+        "<colgroup>{}{}</colgroup>",
         "<col class=\"label\">".repeat(label_cols),
-        "<col>".repeat(columns.len())
+        "<col>".repeat(g.columns.saturating_sub(label_cols))
     );
-    let col_headers: Vec<String> = (0..columns.len())
-        .map(|c| {
-            let mut ids: Vec<String> = groups_of(c).iter().map(|g| format!("{id}-g{g}")).collect();
-            ids.push(format!("{id}-c{c}"));
-            ids.join(" ")
-        })
-        .collect();
-    for level in 0..levels {
-        out.push_str("<tr>");
-        if level == 0 {
-            let _ = write!(
-                out,
-                "<td class=\"corner\"{}{}>{}</td>",
-                colspan(label_cols),
-                rowspan(levels),
-                html(corner)
-            );
+    for (r, row) in g.rows.iter().enumerate() {
+        if r == 0 && g.header_rows > 0 {
+            out.push_str("<thead>\n");
         }
-        let mut c = 0;
-        while c < columns.len() {
-            let gs = groups_of(c);
-            if let Some(&g) = gs.get(level) {
-                let group = &column_groups[g];
-                if group.start == c {
-                    let outer: Vec<String> =
-                        gs[..level].iter().map(|g| format!("{id}-g{g}")).collect();
+        if r == g.header_rows {
+            out.push_str("<tbody>\n");
+        }
+        let in_head = r < g.header_rows;
+        let article = row.len() == 1 && row[0].role == Role::Note && !in_head;
+        out.push_str(if article {
+            "<tr class=\"article\">"
+        } else {
+            "<tr>"
+        });
+        for (i, c) in row.iter().enumerate() {
+            let (_, col) = p.at[r][i];
+            let text = html(&c.text);
+            let spans = span_attrs(c);
+            match c.role {
+                Role::Note if in_head => {
+                    let _ = write!(out, "<td class=\"corner\"{spans}>{text}</td>");
+                }
+                Role::Header | Role::Note => {
+                    let scope = if c.colspan > 1 { "colgroup" } else { "col" };
                     let _ = write!(
                         out,
-                        "<th scope=\"colgroup\" id=\"{id}-g{g}\"{}{}>{}</th>",
-                        colspan(group.end - group.start),
-                        headers_attr(&outer.join(" ")),
-                        html(group.label)
+                        "<th scope=\"{scope}\" id=\"{}\"{spans}>{text}</th>",
+                        ids(r, i)
                     );
                 }
-                c = group.end.max(c + 1);
-                continue;
+                Role::Label => {
+                    let scope = if c.rowspan > 1 { "rowgroup" } else { "row" };
+                    let _ = write!(
+                        out,
+                        "<th scope=\"{scope}\" id=\"{}\"{spans}>{text}</th>",
+                        ids(r, i)
+                    );
+                }
+                Role::Value if in_head => {
+                    // a custom table's header rows: column headers
+                    let scope = if c.colspan > 1 { "colgroup" } else { "col" };
+                    let _ = write!(
+                        out,
+                        "<th scope=\"{scope}\" id=\"{}\"{spans}>{text}</th>",
+                        cell_id(id, c, r, col)
+                    );
+                }
+                Role::Value => {
+                    let class = if c.numeric {
+                        "num"
+                    } else if c.text.is_empty() {
+                        "blank"
+                    } else {
+                        "text"
+                    };
+                    let headers = headers_of(r, col, c.colspan);
+                    let attr = if headers.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" headers=\"{headers}\"")
+                    };
+                    let _ = write!(out, "<td class=\"{class}\"{attr}{spans}>{text}</td>");
+                }
             }
-            if gs.len() == level {
-                let outer: Vec<String> = gs.iter().map(|g| format!("{id}-g{g}")).collect();
-                let _ = write!(
-                    out,
-                    "<th scope=\"col\" id=\"{id}-c{c}\"{}{}>{}</th>",
-                    rowspan(levels - level),
-                    headers_attr(&outer.join(" ")),
-                    html(columns[c].label)
-                );
-            }
-            c += 1;
         }
         out.push_str("</tr>\n");
-    }
-    out.push_str("</thead>\n<tbody>\n");
-    for (r, rd) in rows.iter().enumerate() {
-        out.push_str("<tr>");
-        let mut row_ids = Vec::new();
-        for (level, g) in rd.groups.iter().enumerate() {
-            let gid = format!("{id}-r{r}g{level}");
-            let starts = r == 0 || rows[r - 1].groups.get(..=level) != rd.groups.get(..=level);
-            // find the id of the group header (emitted on the group's first row)
-            let first = (0..=r)
-                .rev()
-                .take_while(|&i| rows[i].groups.get(..=level) == rd.groups.get(..=level))
-                .last()
-                .unwrap_or(r);
-            let gid_first = format!("{id}-r{first}g{level}");
-            if starts {
-                let n = rows[r..]
-                    .iter()
-                    .take_while(|x| x.groups.get(..=level) == rd.groups.get(..=level))
-                    .count();
-                let _ = write!(
-                    out,
-                    "<th scope=\"rowgroup\" id=\"{gid}\"{}>{}</th>",
-                    rowspan(n),
-                    html(g)
-                );
-            }
-            row_ids.push(gid_first);
+        if r + 1 == g.header_rows {
+            out.push_str("</thead>\n");
         }
-        let rid = format!("{id}-{}", key_id(rd.key));
-        let _ = write!(
-            out,
-            "<th scope=\"row\" id=\"{rid}\"{}>{}</th>",
-            colspan(label_cols - rd.groups.len()),
-            html(rd.label)
-        );
-        row_ids.push(rid);
-        let row_ids = row_ids.join(" ");
-        for (c, cell) in data.rows[r].cells.iter().enumerate() {
-            out.push_str(&td(cell, &format!("{} {row_ids}", col_headers[c]), ""));
-        }
-        out.push_str("</tr>\n");
     }
-    out.push_str("</tbody>\n");
+    if g.header_rows < g.rows.len() {
+        out.push_str("</tbody>\n");
+    } else if g.header_rows == 0 {
+        out.push_str("<tbody>\n</tbody>\n");
+    }
     out
-}
-
-fn headers_attr(ids: &str) -> String {
-    if ids.is_empty() {
-        String::new()
-    } else {
-        format!(" headers=\"{ids}\"")
-    }
-}
-
-fn strip(data: &TableData, id: &str) -> String {
-    let Layout::Strip { columns, rows, .. } = &data.def.layout else {
-        unreachable!()
-    };
-    let depth = rows.iter().map(|r| r.groups.len()).max().unwrap_or(0);
-    let levels = depth + 2;
-    let n = columns.len();
-    let mut header_rows: Vec<String> = vec![String::new(); levels];
-    let mut col_headers: Vec<Vec<String>> = Vec::new();
-    for (r, rd) in rows.iter().enumerate() {
-        let d = rd.groups.len();
-        let mut ids = Vec::new();
-        for (level, g) in rd.groups.iter().enumerate() {
-            let first = (0..=r)
-                .rev()
-                .take_while(|&i| rows[i].groups.get(..=level) == rd.groups.get(..=level))
-                .last()
-                .unwrap_or(r);
-            let gid = format!("{id}-r{first}g{level}");
-            if first == r {
-                let count = rows[r..]
-                    .iter()
-                    .take_while(|x| x.groups.get(..=level) == rd.groups.get(..=level))
-                    .count();
-                let _ = write!(
-                    header_rows[level],
-                    "<th scope=\"colgroup\" id=\"{gid}\"{}{}>{}</th>",
-                    colspan(count * n),
-                    headers_attr(&ids.join(" ")),
-                    html(g)
-                );
-            }
-            ids.push(gid);
-        }
-        let rid = format!("{id}-{}", key_id(rd.key));
-        let _ = write!(
-            header_rows[d],
-            "<th scope=\"colgroup\" id=\"{rid}\"{}{}>{}</th>",
-            colspan(n),
-            headers_attr(&ids.join(" ")),
-            html(rd.label)
-        );
-        ids.push(rid.clone());
-        for (c, col) in columns.iter().enumerate() {
-            let cid = format!("{rid}-c{c}");
-            let _ = write!(
-                header_rows[d + 1],
-                "<th scope=\"col\" id=\"{cid}\"{} headers=\"{}\">{}</th>",
-                rowspan(levels - d - 1),
-                ids.join(" "),
-                html(col.label)
-            );
-            let mut all = ids.clone();
-            all.push(cid);
-            col_headers.push(all);
-        }
-    }
-    let mut out = format!(
-        "<colgroup>{}</colgroup>\n<thead>\n",
-        "<col>".repeat(n * rows.len())
-    );
-    for h in header_rows.iter().filter(|h| !h.is_empty()) {
-        let _ = writeln!(out, "<tr>{h}</tr>");
-    }
-    out.push_str("</thead>\n<tbody>\n<tr>");
-    let mut k = 0;
-    for row in &data.rows {
-        for cell in &row.cells {
-            out.push_str(&td(cell, &col_headers[k].join(" "), ""));
-            k += 1;
-        }
-    }
-    out.push_str("</tr>\n</tbody>\n");
-    out
-}
-
-/// A custom table: header rows as column headers, then the body, spans as written.
-pub fn custom(t: &CustomTable, id: &str, number: usize) -> String {
-    let caption = if t.title.is_empty() {
-        format!("表{number}")
-    } else {
-        t.title.clone()
-    };
-    let mut out = String::new();
-    let cell = |c: &CustomCell, tag: &str, scope: &str| {
-        format!(
-            "<{tag}{scope} class=\"{}\"{}{}>{}</{tag}>",
-            cell_class(&c.value),
-            colspan(c.colspan as usize),
-            rowspan(c.rowspan as usize),
-            html(&c.value.display())
-        )
-    };
-    if !t.header.is_empty() {
-        out.push_str("<thead>\n");
-        for r in &t.header {
-            out.push_str("<tr>");
-            for c in r {
-                let scope = if c.colspan > 1 {
-                    " scope=\"colgroup\""
-                } else {
-                    " scope=\"col\""
-                };
-                out.push_str(&cell(c, "th", scope));
-            }
-            out.push_str("</tr>\n");
-        }
-        out.push_str("</thead>\n");
-    }
-    out.push_str("<tbody>\n");
-    for r in &t.rows {
-        out.push_str("<tr>");
-        for c in r {
-            out.push_str(&cell(c, "td", ""));
-        }
-        out.push_str("</tr>\n");
-    }
-    out.push_str("</tbody>\n");
-    region(id, &caption, "nb-custom", &out)
 }
 
 #[cfg(test)]
@@ -487,11 +321,21 @@ mod tests {
         let h = html_of(&t, "applications");
         assert!(h.contains("colspan=\"3\" rowspan=\"3\">（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td>"));
         assert!(h.contains("colspan=\"7\">申请人情况</th>"));
-        assert!(h.contains("rowspan=\"2\" headers=\"t-applications-g0\">自然人</th>"));
-        assert!(h.contains("colspan=\"5\" headers=\"t-applications-g0\">法人或其他组织</th>"));
-        assert!(h.contains("rowspan=\"22\">三、本年度办理结果</th>"));
+        assert!(
+            h.contains("id=\"t-applications-r1c3\" rowspan=\"2\">自然人</th>"),
+            "{h}"
+        );
+        assert!(h.contains(
+            "scope=\"colgroup\" id=\"t-applications-r1c4\" colspan=\"5\">法人或其他组织</th>"
+        ));
+        // a figure names its column headers outermost first, then its row headers
+        assert!(h.contains("<td class=\"num\" headers=\"t-applications-r0c3 t-applications-r1c4 t-applications-r2c4 t-applications-received\">0</td>"), "{h}");
+        assert!(h.contains(
+            "scope=\"rowgroup\" id=\"t-applications-r5c0\" rowspan=\"22\">三、本年度办理结果</th>"
+        ));
         assert!(h.contains("rowspan=\"8\">（三）不予公开</th>"));
         assert!(h.contains("rowspan=\"3\">（六）其他处理</th>"));
+        assert!(h.contains("headers=\"t-applications-r0c3 t-applications-r1c3 t-applications-r5c0 t-applications-r7c1 t-applications-withheld-state-secret\""), "{h}");
         assert_eq!(h.matches("<td class=\"num\"").count(), 25 * 7);
         let h4 = html_of(&t, "appeals");
         assert!(h4.contains("colspan=\"5\">行政复议</th>"));

@@ -26,6 +26,9 @@ pub struct GridCell {
     pub role: Role,
     /// For values: a number (right-aligned, tabular figures) rather than text.
     pub numeric: bool,
+    /// For the label of a data row: its TOML key (`withheld.state_secret`), for stable ids.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -49,7 +52,13 @@ fn cell(text: impl Into<String>, colspan: usize, rowspan: usize, role: Role) -> 
         rowspan,
         role,
         numeric: false,
+        key: None,
     }
+}
+
+fn keyed(mut c: GridCell, key: &'static str) -> GridCell {
+    c.key = Some(key);
+    c
 }
 
 fn value(v: &Value, colspan: usize) -> GridCell {
@@ -59,6 +68,7 @@ fn value(v: &Value, colspan: usize) -> GridCell {
         rowspan: 1,
         role: Role::Value,
         numeric: matches!(v, Value::Int(_) | Value::Decimal(_)),
+        key: None,
     }
 }
 
@@ -82,7 +92,7 @@ pub fn national(data: &TableData) -> Grid {
                 }
                 rows.push(head);
                 for rd in b.rows {
-                    let mut row = vec![cell(rd.label, 1, 1, Role::Label)];
+                    let mut row = vec![keyed(cell(rd.label, 1, 1, Role::Label), rd.key)];
                     for (c, v) in data.rows[r].cells.iter().enumerate() {
                         let span = if c == last { width - last } else { 1 };
                         row.push(value(&v.value, span));
@@ -158,7 +168,10 @@ pub fn national(data: &TableData) -> Grid {
                         row.push(cell(rd.groups[level], 1, n, Role::Label));
                     }
                 }
-                row.push(cell(rd.label, label_cols - rd.groups.len(), 1, Role::Label));
+                row.push(keyed(
+                    cell(rd.label, label_cols - rd.groups.len(), 1, Role::Label),
+                    rd.key,
+                ));
                 row.extend(data.rows[r].cells.iter().map(|c| value(&c.value, 1)));
                 rows.push(row);
             }
@@ -193,7 +206,7 @@ pub fn national(data: &TableData) -> Grid {
                         row.push(cell(*group, count * n, 1, Role::Header));
                     }
                 }
-                header[d].push(cell(rd.label, n, 1, Role::Header));
+                header[d].push(keyed(cell(rd.label, n, 1, Role::Header), rd.key));
                 for col in columns.iter() {
                     header[d + 1].push(cell(col.label, 1, levels - d - 1, Role::Header));
                 }
@@ -230,6 +243,7 @@ pub fn custom(t: &CustomTable, number: usize) -> Grid {
                 role,
                 numeric: role == Role::Value
                     && matches!(c.value, Value::Int(_) | Value::Decimal(_)),
+                key: None,
             })
             .collect()
     };
