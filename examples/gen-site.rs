@@ -175,29 +175,15 @@ fn appeals(rng: &mut Rng) -> String {
     s
 }
 
-const ITEMS_2021: &[&str] = &[
-    "disclosed",
-    "partially_disclosed",
-    "withheld.state_secret",
-    "withheld.prohibited_by_law",
-    "withheld.security_stability",
-    "withheld.third_party_rights",
-    "withheld.internal_affairs",
-    "withheld.process_information",
-    "withheld.enforcement_files",
-    "withheld.administrative_query",
-    "unavailable.not_held",
-    "unavailable.needs_creation",
-    "unavailable.still_unclear",
-    "not_processed.complaint",
-    "not_processed.repeated",
-    "not_processed.publication",
-    "not_processed.excessive",
-    "not_processed.confirmation",
-    "other_handling.no_correction",
-    "other_handling.fee_unpaid",
-    "other_handling.other",
-];
+/// The item rows of 三、本年度办理结果 of a format, from its definition.
+fn result_items(format: &nianbao::tables::def::FormatDef) -> Vec<&'static str> {
+    let t = format.table("applications").expect("table 三");
+    t.rows()
+        .into_iter()
+        .filter(|r| !r.groups.is_empty() && r.computed.is_none())
+        .map(|r| r.key)
+        .collect()
+}
 
 fn write_report(dir: &Path, org_short: &str, year: u16, rng: &mut Rng, carry: &mut Carry) {
     std::fs::create_dir_all(dir).unwrap();
@@ -250,13 +236,11 @@ fn write_report(dir: &Path, org_short: &str, year: u16, rng: &mut Rng, carry: &m
                 rng.below(900)
             );
         }
-        let items: Vec<&str> = if year >= 2021 {
-            ITEMS_2021.to_vec()
+        let items = result_items(if year >= 2021 {
+            &nianbao::tables::national::FORMAT_2021
         } else {
-            let mut v: Vec<&str> = ITEMS_2021[..18].to_vec();
-            v.push("other_handling");
-            v
-        };
+            &nianbao::tables::national::FORMAT_2019
+        });
         let mut over = carry.forward;
         over[6] = 0;
         let (apps, fwd, recv) = applications(rng, over, &items);
