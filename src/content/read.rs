@@ -61,4 +61,14 @@ mod tests {
         let d = read_source(dir.path(), Path::new("x")).unwrap_err();
         assert!(d.message.contains("文件夹"));
     }
+
+    #[test]
+    fn oversized_files_are_refused_without_reading_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("report.md");
+        let f = std::fs::File::create(&p).unwrap();
+        f.set_len(MAX_FILE_BYTES + 1).unwrap(); // sparse: no 8 MB written
+        let d = read_source(&p, Path::new("report.md")).unwrap_err();
+        assert!(d.message.contains("文件过大"), "{}", d.message);
+    }
 }

@@ -609,6 +609,14 @@ mod tests {
     }
 
     #[test]
+    fn deeply_nested_markdown_renders() {
+        let body = format!("{}深\n\n{}- 列表\n", "> ".repeat(2000), "  ".repeat(500));
+        let n = render(&body, &three());
+        assert!(n.html.contains("深"));
+        assert_eq!(n.html.matches("<table").count(), 3);
+    }
+
+    #[test]
     fn body_without_headings_gets_all_three() {
         let n = render("只有一段文字。\n", &three());
         assert!(n.html.starts_with("<p>只有一段文字。</p>"));

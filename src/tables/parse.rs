@@ -681,6 +681,30 @@ mod tests {
     }
 
     #[test]
+    fn huge_and_deeply_nested_values_are_errors_not_hangs() {
+        // a row of a million cells: one schema error, promptly
+        let mut text = crate::scaffold::zero_tables(&crate::tables::national::FORMAT_2021);
+        let huge = format!("[{}]", vec!["0"; 1_000_000].join(","));
+        text = text.replacen(
+            "received = [0, 0, 0, 0, 0, 0, 0]",
+            &format!("received = {huge}"),
+            1,
+        );
+        let (_, d) = parse(&text, false);
+        assert_eq!(d.len(), 1, "{:?}", d.first());
+        assert!(d[0].message.contains("实有 1000000 个"), "{}", d[0].message);
+        // nesting far beyond any table: toml's recursion limit makes it a syntax error
+        let nested = format!(
+            "format = \"custom\"\nx = {}1{}\n",
+            "[".repeat(5000),
+            "]".repeat(5000)
+        );
+        let (t, d) = parse(&nested, false);
+        assert!(t.is_none());
+        assert_eq!(d[0].rule, "syntax");
+    }
+
+    #[test]
     fn custom_widths_account_for_spans() {
         let cell = |c, r| CustomCell {
             value: Value::Blank,
