@@ -287,6 +287,20 @@ mod tests {
     }
 
     #[test]
+    fn text_in_cells_is_escaped() {
+        let t = tables(
+            "format = \"custom\"\n[[tables]]\ntitle = \"<b>表</b>\"\nrows = [[\"<script>alert(1)</script>\", \"a&b\\\"\"]]\n",
+        );
+        let ReportTables::Custom(list) = &t else {
+            panic!()
+        };
+        let h = custom(&list[0], "t-1", 1);
+        assert!(!h.contains("<script>") && !h.contains("<b>"), "{h}");
+        assert!(h.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(h.contains("a&amp;b&quot;"));
+    }
+
+    #[test]
     fn every_data_cell_names_existing_headers() {
         for f in [&FORMAT_2021, &FORMAT_2019] {
             let t = tables(&zero_tables(f));
