@@ -70,8 +70,8 @@ fn place(g: &Grid) -> Placement {
                 col += 1;
             }
             pos.push((r, col));
-            for rr in r..(r + c.rowspan.max(1)).min(rows) {
-                for slot in cover[rr].iter_mut().skip(col).take(c.colspan.max(1)) {
+            for row_cover in cover.iter_mut().skip(r).take(c.rowspan.max(1)) {
+                for slot in row_cover.iter_mut().skip(col).take(c.colspan.max(1)) {
                     *slot = Some((r, i));
                 }
             }
@@ -118,10 +118,10 @@ fn grid_html(g: &Grid, id: &str) -> String {
             }
         }
         for c in 0..col {
-            if let Some((lr, li)) = p.cover[r][c] {
-                if g.rows[lr][li].role == Role::Label {
-                    found.push((lr, li));
-                }
+            if let Some((lr, li)) = p.cover[r][c]
+                && g.rows[lr][li].role == Role::Label
+            {
+                found.push((lr, li));
             }
         }
         // column headers outermost first, then row headers left to right

@@ -20,9 +20,12 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = embed!(
     "templates/org.html",
     "templates/index.html",
     "templates/404.html",
+    "templates/sitemap.html",
+    "templates/statement.html",
     "templates/sitemap.xml",
     "templates/feed.xml",
     "static/assets/nianbao.css",
+    "static/assets/nianbao.js",
     "pdf/report.typ",
     "docx/styles.toml",
 );
