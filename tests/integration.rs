@@ -1205,3 +1205,236 @@ fn serve_previews_rebuilds_and_refuses_bad_requests() {
     assert_eq!(missing.status, 404);
     drop(server);
 }
+
+/// The current generation number of a preview server.
+fn generation_of(server: &Server) -> u64 {
+    server
+        .get("/__nianbao/generation")
+        .text()
+        .trim()
+        .parse()
+        .expect("a generation number")
+}
+
+#[test]
+fn serve_sees_editor_saves_and_new_and_deleted_report_folders() {
+    let site = small_site();
+    let server = Server::start(site.root());
+    let page = "/2024/ceshizhen/";
+    let md_rel = "content/ceshizhen/2024/report.md";
+    let original = site.read(md_rel);
+    let old = marker("ceshizhen", 2024);
+    assert!(server.get(page).text().contains(&old));
+
+    // an atomic save with a visible temp name (write temp, rename over report.md)
+    let tmp = site.path("content/ceshizhen/2024/report.md.nianbao-save");
+    std::fs::write(&tmp, original.replace(&old, "【原子保存甲】")).unwrap();
+    std::fs::rename(&tmp, site.path(md_rel)).unwrap();
+    server.poll(page, 15, |r| r.text().contains("【原子保存甲】"));
+
+    // vim's way: the old file moved to a backup, a new file written, the backup deleted
+    let backup = site.path("content/ceshizhen/2024/report.md~");
+    std::fs::rename(site.path(md_rel), &backup).unwrap();
+    std::fs::write(site.path(md_rel), original.replace(&old, "【备份保存乙】")).unwrap();
+    std::fs::remove_file(&backup).unwrap();
+    server.poll(page, 15, |r| r.text().contains("【备份保存乙】"));
+
+    // delete, then create
+    std::fs::remove_file(site.path(md_rel)).unwrap();
+    std::fs::write(site.path(md_rel), original.replace(&old, "【删除重建丙】")).unwrap();
+    server.poll(page, 15, |r| {
+        r.text().contains("【删除重建丙】") && !r.text().contains("nianbao-overlay")
+    });
+
+    // a new organisation folder with a report appears
+    let new_page = "/2024/xinzhen/";
+    assert_eq!(server.get(new_page).status, 404);
+    site.org("xinzhen", "新建镇人民政府", Some("新建镇"), "乡镇");
+    site.report(
+        "xinzhen",
+        2024,
+        &report_md(
+            "published = 2025-01-21\narchived = false\n",
+            &six_section_body("xinzhen", 2024),
+        ),
+        &tables_2021(),
+    );
+    let r = server.poll(new_page, 15, |r| {
+        r.status == 200 && !r.text().contains("nianbao-overlay")
+    });
+    assert!(r.text().contains(&marker("xinzhen", 2024)));
+    server.poll("/2024/", 15, |r| r.text().contains("新建镇人民政府"));
+
+    // and goes again when its folder is deleted
+    std::fs::remove_dir_all(site.path("content/xinzhen")).unwrap();
+    server.poll(new_page, 15, |r| r.status == 404);
+    let year = server.poll("/2024/", 15, |r| !r.text().contains("新建镇人民政府"));
+    assert!(!year.text().contains("nianbao-overlay"), "{}", year.text());
+    // the report that stayed is still served
+    assert!(server.get(page).text().contains("【删除重建丙】"));
+}
+
+#[test]
+fn serve_after_a_burst_of_saves_equals_a_clean_build() {
+    let site = small_site();
+    let server = Server::start(site.root());
+    let page = "/2024/ceshizhen/";
+    let md_rel = "content/ceshizhen/2024/report.md";
+    let original = site.read(md_rel);
+    let marker = marker("ceshizhen", 2024);
+    let gen1 = generation_of(&server);
+    for i in 0..200 {
+        site.write_atomic(
+            md_rel,
+            original.replace(&marker, &format!("【连续保存第{i}次】测试文本。")),
+        );
+    }
+    server.poll(page, 15, |r| {
+        r.text().contains("【连续保存第199次】") && !r.text().contains("nianbao-overlay")
+    });
+    let gen2 = generation_of(&server);
+    assert!(gen2 > gen1);
+    // coalesced: far fewer rebuilds than saves
+    assert!(
+        gen2 - gen1 < 100,
+        "{gen1} → {gen2} generations for 200 saves"
+    );
+
+    // every file of a clean build of the same sources is served with the same bytes (pages
+    // without the injected script). The preview renders the pages as `--no-downloads` does;
+    // the documents and zips are compared below.
+    let out = tempfile::tempdir().unwrap();
+    let out_dir = out.path().join("site");
+    let out_arg = out_dir.to_str().unwrap();
+    site.run(&["build", "--no-downloads", "--output", out_arg])
+        .expect_code(0);
+    let built = snapshot(&out_dir);
+    assert!(built.len() > 10);
+    for (path, bytes) in &built {
+        let r = server.get(&target_of(path));
+        assert_eq!(r.status, 200, "{path}");
+        if path.ends_with(".html") {
+            let served = strip_preview(&r.text());
+            assert_eq!(served, String::from_utf8_lossy(bytes), "{path} differs");
+        } else {
+            assert!(r.body == *bytes, "{path} differs");
+        }
+    }
+
+    // the documents and the year zip, produced on request, equal a full build's bytes
+    site.run(&["build", "--output", out_arg]).expect_code(0);
+    let full = snapshot(&out_dir);
+    for path in [
+        "2024/ceshizhen/ceshizhen-2024.pdf",
+        "2024/ceshizhen/ceshizhen-2024.docx",
+        "2024/ceshizhen/ceshizhen-2024.xlsx",
+        "downloads/2024.zip",
+    ] {
+        let r = server.get(&target_of(path));
+        assert_eq!(r.status, 200, "{path}: {}", r.text());
+        assert!(
+            Some(&r.body) == full.get(path),
+            "{path} differs from the build ({} bytes served)",
+            r.body.len()
+        );
+    }
+}
+
+#[test]
+fn serve_content_types_head_and_downloads_of_the_current_generation() {
+    let site = small_site();
+    let server = Server::start(site.root());
+    let cases = [
+        ("/2024/ceshizhen/", "text/html; charset=utf-8"),
+        ("/assets/nianbao.css", "text/css; charset=utf-8"),
+        ("/2024/ceshizhen/ceshizhen-2024.json", "application/json"),
+        (
+            "/2024/ceshizhen/ceshizhen-2024-applications.csv",
+            "text/csv; charset=utf-8",
+        ),
+        ("/2024/ceshizhen/ceshizhen-2024.pdf", "application/pdf"),
+        (
+            "/2024/ceshizhen/ceshizhen-2024.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+        (
+            "/2024/ceshizhen/ceshizhen-2024.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        ("/downloads/2024.zip", "application/zip"),
+    ];
+    for (target, ctype) in cases {
+        let get = server.get(target);
+        assert_eq!(get.status, 200, "{target}: {}", get.text());
+        assert_eq!(get.header("content-type"), Some(ctype), "{target}");
+        assert!(!get.body.is_empty(), "{target}");
+        let head = http(server.port, "HEAD", target).expect("HEAD");
+        assert_eq!(head.status, 200, "{target}");
+        assert_eq!(head.header("content-type"), Some(ctype), "{target}");
+        assert!(head.body.is_empty(), "HEAD {target} sent a body");
+        assert_eq!(
+            head.header("content-length"),
+            Some(get.body.len().to_string().as_str()),
+            "{target}"
+        );
+    }
+    assert!(
+        server
+            .get("/2024/ceshizhen/ceshizhen-2024.pdf")
+            .body
+            .starts_with(b"%PDF-")
+    );
+    assert!(server.get("/downloads/2024.zip").body.starts_with(b"PK"));
+    // a download that does not exist is the 404 page
+    assert_eq!(server.get("/2024/ceshizhen/ceshizhen-2023.pdf").status, 404);
+    assert_eq!(server.get("/downloads/2023.zip").status, 404);
+
+    // after an edit, the documents are those of the new generation
+    let xlsx_before = server.get("/2024/ceshizhen/ceshizhen-2024.xlsx").body;
+    let rel = Site::tables_rel("ceshizhen", 2024);
+    site.write_atomic(&rel, set_line(&tables_2021(), "licensing", "26"));
+    server.poll("/2024/ceshizhen/", 15, |r| {
+        row_cells(&r.text(), "行政许可").is_some_and(|c| c == ["26"])
+    });
+    let xlsx_after = server.get("/2024/ceshizhen/ceshizhen-2024.xlsx").body;
+    assert!(xlsx_after != xlsx_before, "the Excel file follows the edit");
+    let json = server.get("/2024/ceshizhen/ceshizhen-2024.json").text();
+    assert!(json.contains("26"), "{json}");
+}
+
+#[test]
+fn serve_on_a_taken_port_says_so_and_suggests_another() {
+    let site = small_site();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().unwrap().port().to_string();
+    let run = site.run(&["serve", "--port", &port]);
+    assert_ne!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.contains(&format!("127.0.0.1:{port}")),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("端口可能已被占用"), "{}", run.stderr);
+    assert!(run.stderr.contains("--port 0"), "{}", run.stderr);
+    drop(taken);
+}
+
+#[test]
+fn serve_poll_watches_without_system_notifications() {
+    let site = small_site();
+    let server = Server::start_with(site.root(), &["--poll", "--debounce", "100"]);
+    let page = "/2024/ceshizhen/";
+    assert!(server.get(page).text().contains(&marker("ceshizhen", 2024)));
+    let gen1 = generation_of(&server);
+    let md_rel = "content/ceshizhen/2024/report.md";
+    let edited = site
+        .read(md_rel)
+        .replace(&marker("ceshizhen", 2024), "【轮询修改】测试文本。");
+    site.write_atomic(md_rel, &edited);
+    server.poll(page, 15, |r| r.text().contains("【轮询修改】"));
+    // nothing changes: no further generations (reading the sources is no change)
+    let gen2 = generation_of(&server);
+    assert!(gen2 > gen1);
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    assert_eq!(generation_of(&server), gen2, "{}", server.stderr_text());
+}

@@ -56,6 +56,12 @@ pub enum Command {
         /// 文件修改后等待多少毫秒再重新生成. Debounce window in milliseconds.
         #[arg(long, default_value_t = 200, value_name = "MS")]
         debounce: u64,
+        /// 启动后在默认浏览器中打开预览. Open the preview in the default browser.
+        #[arg(long)]
+        open: bool,
+        /// 定时轮询文件变化（网络驱动器、WSL 中使用）. Poll for changes (network drives, WSL).
+        #[arg(long)]
+        poll: bool,
     },
     /// 新建一份年度报告：有上一年报告时从它开始（正文照抄、表格清零、上年结转自动填好）. Scaffold a report.
     New {
@@ -117,6 +123,8 @@ pub fn run(cli: Cli) -> Result<i32> {
             bind,
             port,
             debounce,
+            open,
+            poll,
         } => {
             serve::run(
                 &root,
@@ -124,6 +132,8 @@ pub fn run(cli: Cli) -> Result<i32> {
                     bind,
                     port,
                     debounce: Duration::from_millis(debounce),
+                    open,
+                    poll,
                 },
             )?;
             Ok(0)

@@ -1,15 +1,20 @@
 //! `nianbao serve`: build into memory, serve on 127.0.0.1, rebuild when sources change, and
 //! tell the browser (live reload). Errors show as an overlay over the last good pages.
 
+mod downloads;
 mod live;
 pub mod paths;
 
 use crate::build;
 use crate::diagnostics::{Diagnostics, Style, render_text, summary_line};
 use crate::output::MemorySite;
-use crate::render::RenderOptions;
+use crate::render::{RenderOptions, Theme};
 use anyhow::{Context, Result, anyhow};
-use notify::RecursiveMode;
+use downloads::Sources;
+use notify::{PollWatcher, RecommendedWatcher, RecursiveMode, Watcher};
+use notify_debouncer_full::{
+    DebounceEventResult, Debouncer, FileIdCache, NoCache, RecommendedCache, new_debouncer_opt,
+};
 use paths::{Resolved, content_type, resolve};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -22,6 +27,26 @@ struct Generation {
     site: MemorySite,
     /// The error overlay, when the latest sources did not build.
     overlay: Option<String>,
+    /// The sources `site` was rendered from, for the downloads produced on request.
+    sources: Option<Arc<Sources>>,
+}
+
+impl Generation {
+    /// Whether `path` is a download produced on request.
+    fn offers(&self, path: &str) -> bool {
+        self.sources.as_ref().is_some_and(|s| s.offers(path))
+    }
+
+    /// A file of this generation: rendered, or produced now from its sources.
+    fn file(&self, path: &str) -> Result<Arc<Vec<u8>>, String> {
+        if let Some(bytes) = self.site.get(path) {
+            return Ok(bytes);
+        }
+        self.sources
+            .as_ref()
+            .and_then(|s| s.get(path))
+            .unwrap_or_else(|| Err(format!("{path} 不存在")))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -29,40 +54,55 @@ pub struct ServeOptions {
     pub bind: String,
     pub port: u16,
     pub debounce: Duration,
+    /// Open the preview in the default browser once it is served.
+    pub open: bool,
+    /// Poll for changes instead of the system's notifications (network drives, WSL).
+    pub poll: bool,
 }
 
-/// Build a generation from the sources; on failure keep `last` and add an overlay.
+/// Build a generation from the sources; on failure keep `last`'s content and add an overlay.
 fn build_generation(
     root: &Path,
     number: u64,
-    last: Option<&MemorySite>,
+    last: Option<&Generation>,
 ) -> (Generation, Diagnostics) {
     let checked = build::load_and_check(root);
     let diags = checked.diagnostics;
-    let result = match (&checked.site, diags.has_errors()) {
+    let result = match (checked.site, diags.has_errors()) {
         (Some(site), false) => build::render(
-            site,
+            &site,
             &RenderOptions {
+                // the documents and zips are produced on request (see `downloads`)
                 no_downloads: true,
                 ..RenderOptions::default()
             },
         )
+        .and_then(|files| {
+            let theme = Theme::load(&site.root, &site.config.theme)?;
+            Ok((files, site, theme))
+        })
         .map_err(|e| format!("{e:#}\n")),
         _ => Err(String::new()),
     };
     let generation = match result {
-        Ok(files) => Generation {
-            number,
-            site: MemorySite::new(files),
-            overlay: None,
-        },
+        Ok((files, site, theme)) => {
+            let pages = MemorySite::new(files);
+            let sources = Sources::new(site, theme, |p| pages.contains(p));
+            Generation {
+                number,
+                site: pages,
+                overlay: None,
+                sources: Some(Arc::new(sources)),
+            }
+        }
         Err(extra) => Generation {
             number,
-            site: last.cloned().unwrap_or_default(),
+            site: last.map(|g| g.site.clone()).unwrap_or_default(),
             overlay: Some(live::overlay(
                 &diags,
                 (!extra.is_empty()).then_some(extra.as_str()),
             )),
+            sources: last.and_then(|g| g.sources.clone()),
         },
     };
     (generation, diags)
@@ -117,41 +157,56 @@ pub fn run(root: &Path, opts: &ServeOptions) -> Result<()> {
     println!("预览地址：http://{local}/ （按 Ctrl+C 停止）");
 
     // watcher → rebuild thread
-    let (tx, rx) = std::sync::mpsc::channel();
-    let mut debouncer = notify_debouncer_full::new_debouncer(opts.debounce, None, tx)
-        .context("无法监视文件变化")?;
-    debouncer.watch(&root, RecursiveMode::NonRecursive)?;
-    for dir in ["content", "themes"] {
-        let p = root.join(dir);
-        if p.is_dir() {
-            debouncer.watch(&p, RecursiveMode::Recursive)?;
-        }
-    }
+    let (tx, rx) = std::sync::mpsc::channel::<DebounceEventResult>();
+    let watcher = if opts.poll {
+        // notify's poller compares modification times in whole seconds: two saves within a
+        // second would look alike, so it compares the contents too
+        let config = notify::Config::default()
+            .with_poll_interval(POLL_INTERVAL)
+            .with_compare_contents(true);
+        watch::<PollWatcher, _>(&root, opts.debounce, tx, NoCache, config)?
+    } else {
+        watch::<RecommendedWatcher, _>(
+            &root,
+            opts.debounce,
+            tx,
+            RecommendedCache::new(),
+            notify::Config::default(),
+        )?
+    };
     {
         let state = Arc::clone(&state);
         let root = root.clone();
         std::thread::spawn(move || {
-            let _keep = debouncer;
+            let _keep = watcher;
+            let relevant = |events: &DebounceEventResult| match events {
+                // reading the sources (the rebuild itself) is no change
+                Ok(evs) => evs
+                    .iter()
+                    .any(|e| !e.kind.is_access() && e.paths.iter().any(|p| !is_noise(p, &root))),
+                Err(_) => true,
+            };
             while let Ok(events) = rx.recv() {
-                let relevant = match events {
-                    Ok(evs) => evs
-                        .iter()
-                        .any(|e| e.paths.iter().any(|p| !is_noise(p, &root))),
-                    Err(_) => true,
-                };
-                if !relevant {
+                let mut wanted = relevant(&events);
+                // saves that arrived during the last rebuild: one rebuild covers them all
+                while let Ok(more) = rx.try_recv() {
+                    wanted |= relevant(&more);
+                }
+                if !wanted {
                     continue;
                 }
                 let started = Instant::now();
-                let (last_site, number) = {
-                    let g = state.read().unwrap_or_else(|e| e.into_inner());
-                    (g.site.clone(), g.number + 1)
-                };
-                let (next, diags) = build_generation(&root, number, Some(&last_site));
+                let last = Arc::clone(&state.read().unwrap_or_else(|e| e.into_inner()));
+                let number = last.number + 1;
+                let (next, diags) = build_generation(&root, number, Some(&last));
+                drop(last);
                 report_build(&diags, started, next.overlay.is_none(), number);
                 *state.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
             }
         });
+    }
+    if opts.open {
+        open_browser(&browser_url(&local));
     }
 
     let workers: Vec<_> = (0..4)
@@ -170,6 +225,83 @@ pub fn run(root: &Path, opts: &ServeOptions) -> Result<()> {
         let _ = w.join();
     }
     Ok(())
+}
+
+/// How often `--poll` looks at the files.
+const POLL_INTERVAL: Duration = Duration::from_millis(400);
+
+/// Watch site.toml, content/ and themes/ with watcher `T`; debounced events go to `tx`.
+fn watch<T, C>(
+    root: &Path,
+    debounce: Duration,
+    tx: std::sync::mpsc::Sender<DebounceEventResult>,
+    cache: C,
+    config: notify::Config,
+) -> Result<Box<dyn Send>>
+where
+    T: Watcher + Send + 'static,
+    C: FileIdCache + Send + 'static,
+{
+    // the debouncer looks for quiet paths every tick: a fine tick keeps the wait after the
+    // window short (its default, a quarter of the window, adds up to 50 ms at 200 ms)
+    let debounce = debounce.max(Duration::from_millis(1));
+    let tick = (debounce / 10).clamp(Duration::from_millis(5), debounce);
+    let mut debouncer: Debouncer<T, C> =
+        new_debouncer_opt(debounce, Some(tick), tx, cache, config).context("无法监视文件变化")?;
+    debouncer
+        .watch(root, RecursiveMode::NonRecursive)
+        .context("无法监视站点文件夹")?;
+    for dir in ["content", "themes"] {
+        let p = root.join(dir);
+        if p.is_dir() {
+            debouncer
+                .watch(&p, RecursiveMode::Recursive)
+                .with_context(|| format!("无法监视 {}", p.display()))?;
+        }
+    }
+    Ok(Box::new(debouncer))
+}
+
+/// The address to give a browser: an unspecified bind address (0.0.0.0, ::) as loopback.
+fn browser_url(local: &str) -> String {
+    let host = match local.rsplit_once(':') {
+        Some(("0.0.0.0", port)) => format!("127.0.0.1:{port}"),
+        Some(("[::]", port)) => format!("[::1]:{port}"),
+        _ => local.to_string(),
+    };
+    format!("http://{host}/")
+}
+
+/// Open `url` in the default browser; a failure is only a warning.
+fn open_browser(url: &str) {
+    let mut cmd = if cfg!(windows) {
+        let mut c = std::process::Command::new("cmd");
+        c.args(["/c", "start", "", url]);
+        c
+    } else if cfg!(target_os = "macos") {
+        let mut c = std::process::Command::new("open");
+        c.arg(url);
+        c
+    } else {
+        let mut c = std::process::Command::new("xdg-open");
+        c.arg(url);
+        c
+    };
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    match cmd.spawn() {
+        Ok(mut child) => {
+            let url = url.to_string();
+            std::thread::spawn(move || match child.wait() {
+                Ok(status) if !status.success() => {
+                    eprintln!("warning: 无法打开浏览器（{status}），请手动访问 {url}");
+                }
+                _ => {}
+            });
+        }
+        Err(e) => eprintln!("warning: 无法打开浏览器（{e}），请手动访问 {url}"),
+    }
 }
 
 fn report_build(diags: &Diagnostics, started: Instant, ok: bool, number: u64) {
@@ -217,20 +349,23 @@ fn handle(req: tiny_http::Request, g: &Generation) {
             "text/css; charset=utf-8",
             live::OVERLAY_CSS.as_bytes().to_vec(),
         ),
-        _ => match resolve(&url, |p| g.site.contains(p)) {
+        _ => match resolve(&url, |p| g.site.contains(p) || g.offers(p)) {
             Resolved::File(p) => {
-                let bytes = g
-                    .site
-                    .get(&p)
-                    .map(|b| b.as_ref().clone())
-                    .unwrap_or_default();
                 let ct = content_type(&p);
-                let body = if ct.starts_with("text/html") {
-                    live::inject(&bytes, g.overlay.as_deref())
-                } else {
-                    bytes
-                };
-                (200, ct, body)
+                match g.file(&p) {
+                    Ok(bytes) if ct.starts_with("text/html") => {
+                        (200, ct, live::inject(&bytes, g.overlay.as_deref()))
+                    }
+                    Ok(bytes) => (200, ct, bytes.as_ref().clone()),
+                    Err(message) => {
+                        eprintln!("error: 生成 {p} 失败：{message}");
+                        (
+                            500,
+                            "text/plain; charset=utf-8",
+                            format!("生成 {p} 失败：\n{message}\n").into_bytes(),
+                        )
+                    }
+                }
             }
             Resolved::Redirect(to) => {
                 let resp = Response::empty(301).with_header(header("Location", &to));
@@ -254,18 +389,13 @@ fn handle(req: tiny_http::Request, g: &Generation) {
             }
         },
     };
-    let len = body.len();
-    let mut resp = Response::from_data(if method == Method::Head {
-        Vec::new()
-    } else {
-        body
-    })
-    .with_status_code(status)
-    .with_header(header("Content-Type", ctype))
-    .with_header(header("Cache-Control", "no-store"))
-    .with_header(header("X-Content-Type-Options", "nosniff"));
-    if method == Method::Head {
-        resp = resp.with_header(header("Content-Length", &len.to_string()));
-    }
+    // tiny_http sends the headers alone for HEAD; a Content-Length (never chunked: the body is
+    // in memory) tells the client the size either way
+    let resp = Response::from_data(body)
+        .with_status_code(status)
+        .with_chunked_threshold(usize::MAX)
+        .with_header(header("Content-Type", ctype))
+        .with_header(header("Cache-Control", "no-store"))
+        .with_header(header("X-Content-Type-Options", "nosniff"));
     let _ = req.respond(resp);
 }

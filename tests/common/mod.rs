@@ -938,3 +938,92 @@ pub fn pct(s: &str) -> String {
         })
         .collect()
 }
+
+/// A page as the preview server sends it, without what the server adds (the live-reload
+/// script, and the error overlay with its stylesheet): what `nianbao build` writes.
+pub fn strip_preview(html: &str) -> String {
+    let mut s = html.replace("<script src=\"/__nianbao/live.js\"></script>\n", "");
+    s = s.replace(
+        "<link rel=\"stylesheet\" href=\"/__nianbao/overlay.css\">\n",
+        "",
+    );
+    if let Some(i) = s.find("<div class=\"nianbao-overlay\"")
+        && let Some(len) = s[i..].find("</div>")
+    {
+        s.replace_range(i..i + len + "</div>".len(), "");
+    }
+    s
+}
+
+/// The request target of an output path (`2024/测试/index.html` → `/2024/%E6%B5%8B%E8%AF%95/index.html`).
+pub fn target_of(path: &str) -> String {
+    let mut t = String::from("/");
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            t.push(b as char);
+        } else {
+            t.push_str(&format!("%{b:02X}"));
+        }
+    }
+    t
+}
+
+impl Server {
+    /// `nianbao serve --port 0 <args…>` (e.g. `--poll`), like [`Server::start`] otherwise.
+    pub fn start_with(root: &Path, args: &[&str]) -> Server {
+        let mut child = Command::new(BIN)
+            .arg("--root")
+            .arg(root)
+            .args(["serve", "--port", "0"])
+            .args(args)
+            .current_dir(root)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn nianbao serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let stderr_pipe = child.stderr.take().expect("stderr");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        {
+            let stderr = Arc::clone(&stderr);
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
+                    let mut s = stderr.lock().unwrap();
+                    s.push_str(&line);
+                    s.push('\n');
+                }
+            });
+        }
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut server = Server {
+            child,
+            port: 0,
+            stderr,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while server.port == 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = rx.recv_timeout(left).unwrap_or_else(|_| {
+                panic!(
+                    "serve printed no address; stderr:\n{}",
+                    server.stderr_text()
+                )
+            });
+            if let Some(i) = line.find("http://127.0.0.1:") {
+                let digits: String = line[i + "http://127.0.0.1:".len()..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                server.port = digits.parse().expect("port");
+            }
+        }
+        server
+    }
+}

@@ -1,0 +1,151 @@
+//! Latency of `nianbao serve` from a save to the new generation being served:
+//! `cargo run --release --example serve-latency -- [SITE] [RUNS] [DEBOUNCE_MS]`
+//! (SITE defaults to the sample site `.`, RUNS to 20, DEBOUNCE_MS to 200).
+//!
+//! Copies the site (site.toml, content/, themes/) into a temporary folder, starts
+//! `target/release/nianbao serve --port 0 --debounce DEBOUNCE_MS` on it (build it first with
+//! `cargo build --release`; `NIANBAO_BIN` overrides the path), then RUNS times: saves the first
+//! report.md atomically (temp file renamed over it, as editors do) with one changed line and
+//! polls `/__nianbao/generation` every millisecond until the number changes. Prints the save →
+//! new generation time, and that time minus the debounce window. Record figures in BENCHMARKS.md.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for e in std::fs::read_dir(from)? {
+        let e = e?;
+        let target = to.join(e.file_name());
+        if e.file_type()?.is_dir() {
+            copy_dir(&e.path(), &target)?;
+        } else {
+            std::fs::copy(e.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
+fn first_report(dir: &Path) -> Option<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            if let Some(r) = first_report(&p) {
+                return Some(r);
+            }
+        } else if p.file_name().is_some_and(|n| n == "report.md") {
+            return Some(p);
+        }
+    }
+    None
+}
+
+fn generation(port: u16) -> std::io::Result<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    write!(
+        s,
+        "GET /__nianbao/generation HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut raw = String::new();
+    s.read_to_string(&mut raw)?;
+    Ok(raw
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or("")
+        .trim()
+        .to_string())
+}
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let site = PathBuf::from(args.next().unwrap_or_else(|| ".".into()));
+    let runs: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(20);
+    let debounce: u64 = args.next().and_then(|r| r.parse().ok()).unwrap_or(200);
+    let bin = std::env::var("NIANBAO_BIN").unwrap_or_else(|_| "target/release/nianbao".into());
+
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    std::fs::copy(site.join("site.toml"), root.join("site.toml"))?;
+    copy_dir(&site.join("content"), &root.join("content"))?;
+    if site.join("themes").is_dir() {
+        copy_dir(&site.join("themes"), &root.join("themes"))?;
+    }
+    let report = first_report(&root.join("content"))
+        .ok_or_else(|| anyhow::anyhow!("no report.md in {}", site.display()))?;
+    let original = std::fs::read_to_string(&report)?;
+
+    let mut child = Command::new(&bin)
+        .arg("--root")
+        .arg(root)
+        .args(["serve", "--port", "0", "--debounce", &debounce.to_string()])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| anyhow::anyhow!("cannot start {bin}: {e} (cargo build --release first)"))?;
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let port: u16 = loop {
+        let line = rx.recv_timeout(Duration::from_secs(120))?;
+        if let Some(i) = line.find("http://127.0.0.1:") {
+            let digits: String = line[i + 17..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            break digits.parse()?;
+        }
+    };
+
+    let mut times = Vec::new();
+    for run in 0..runs {
+        let before = generation(port)?;
+        let text = format!("{original}\n本段为延迟测量第 {run} 次修改。\n");
+        let temp = report.with_file_name(".report.md.latency-tmp");
+        let saved = Instant::now();
+        std::fs::write(&temp, text)?;
+        std::fs::rename(&temp, &report)?;
+        let deadline = saved + Duration::from_secs(30);
+        loop {
+            if generation(port)? != before {
+                break;
+            }
+            if Instant::now() > deadline {
+                anyhow::bail!("no new generation within 30 s");
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        times.push(saved.elapsed().as_secs_f64() * 1e3);
+        // let the debouncer forget this save before the next
+        std::thread::sleep(Duration::from_millis(debounce * 2 + 100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    let d = debounce as f64;
+    println!(
+        "{} runs, debounce {debounce} ms: save → new generation median {median:.1} ms \
+         (min {:.1}, max {:.1}); after the debounce window: median {:.1} ms (min {:.1}, max {:.1})",
+        times.len(),
+        times[0],
+        times[times.len() - 1],
+        median - d,
+        times[0] - d,
+        times[times.len() - 1] - d,
+    );
+    Ok(())
+}
