@@ -66,7 +66,7 @@ fn table_csv(t: &TableData) -> Vec<u8> {
                 &mut out,
                 &[
                     "条款".into(),
-                    "信息内容".into(),
+                    crate::tables::national::CONTENT_HEADER.into(),
                     "指标".into(),
                     "数值".into(),
                 ],

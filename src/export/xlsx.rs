@@ -14,17 +14,13 @@
 //! entry with a fixed time, so two builds of the same report give the same file.
 
 use crate::content::Report;
-use crate::tables::def::{Layout, RowDef, TableDef};
-use crate::tables::{CustomCell, CustomTable, ReportTables, TableData, Value};
+use crate::tables::grid::{self, GridCell, Role};
+use crate::tables::{CustomTable, ReportTables, TableData, Value};
 use anyhow::{Context, Result};
 use rust_xlsxwriter::{
     Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet,
 };
 use std::collections::HashSet;
-
-/// The header of the label column of each block of table 二. The printed form has it, but the
-/// definitions do not carry it (the HTML and CSV exports spell it too).
-const BLOCK_LABEL_HEADER: &str = "信息内容";
 
 const BODY_FONT: &str = "宋体";
 const TITLE_FONT: &str = "黑体";
@@ -65,12 +61,10 @@ const PAPER_A4: u8 = 9;
 /// Sheets wider than this (sum of column widths) are printed in landscape.
 const LANDSCAPE_WIDTH: f64 = 100.0;
 
-static BLANK: Value = Value::Blank;
-
 /// The workbook of a report's tables, as bytes.
 pub fn report_xlsx(report: &Report, org_name: &str) -> Result<Vec<u8>> {
     let what = format!("{}-{}.xlsx", report.org, report.year);
-    let sheets: Vec<Sheet<'_>> = match &report.tables {
+    let sheets: Vec<Sheet> = match &report.tables {
         ReportTables::National { tables, .. } => tables.iter().map(national_sheet).collect(),
         ReportTables::Custom(tables) => tables
             .iter()
@@ -129,13 +123,13 @@ enum Style {
     Data,
 }
 
-#[derive(Debug)]
-enum Content<'a> {
+#[derive(Debug, Clone)]
+enum Content {
     Label(String),
-    Value(&'a Value),
+    Value(Value),
 }
 
-impl Content<'_> {
+impl Content {
     fn text(&self) -> String {
         match self {
             Content::Label(s) => s.clone(),
@@ -146,19 +140,19 @@ impl Content<'_> {
 
 /// A cell placed on the sheet, spanning `rows` × `cols` (0-based positions).
 #[derive(Debug)]
-struct Placed<'a> {
+struct Placed {
     row: u32,
     col: u32,
     rows: u32,
     cols: u32,
-    content: Content<'a>,
+    content: Content,
     style: Style,
 }
 
 #[derive(Debug)]
-struct Sheet<'a> {
+struct Sheet {
     name: String,
-    cells: Vec<Placed<'a>>,
+    cells: Vec<Placed>,
     /// Leading columns that hold row labels (sized to their labels).
     label_cols: u32,
     /// The width of every other column; None: sized to the contents.
@@ -171,7 +165,7 @@ struct Sheet<'a> {
     height: u32,
 }
 
-impl<'a> Sheet<'a> {
+impl Sheet {
     fn new(name: String) -> Self {
         Sheet {
             name,
@@ -191,7 +185,7 @@ impl<'a> Sheet<'a> {
         col: usize,
         rows: usize,
         cols: usize,
-        content: Content<'a>,
+        content: Content,
         style: Style,
     ) {
         let n = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
@@ -211,8 +205,8 @@ impl<'a> Sheet<'a> {
 
     /// Put the title across the table's width, above it.
     fn finish(mut self, title: String) -> Self {
-        let right = |p: &Placed<'_>| p.col.saturating_add(p.cols);
-        let bottom = |p: &Placed<'_>| p.row.saturating_add(p.rows);
+        let right = |p: &Placed| p.col.saturating_add(p.cols);
+        let bottom = |p: &Placed| p.row.saturating_add(p.rows);
         self.width = self.cells.iter().map(right).max().unwrap_or(0).max(1);
         self.height = self.cells.iter().map(bottom).max().unwrap_or(0).max(1);
         let width = self.width as usize;
@@ -221,218 +215,30 @@ impl<'a> Sheet<'a> {
     }
 }
 
-fn value_at(data: &TableData, row: usize, col: usize) -> &Value {
-    data.rows
-        .get(row)
-        .and_then(|r| r.cells.get(col))
-        .map_or(&BLANK, |c| &c.value)
-}
-
-/// Whether `a` sits in the same groups as `b`, down to `level`.
-fn same_groups(a: &RowDef, b: &RowDef, level: usize) -> bool {
-    a.groups.get(..=level) == b.groups.get(..=level)
-}
-
-/// How many rows from `r` on share row `r`'s groups down to `level`, if `r` is the first.
-fn group_start(rows: &[RowDef], r: usize, level: usize) -> Option<usize> {
-    let rd = &rows[r];
-    if r > 0 && same_groups(&rows[r - 1], rd, level) {
-        return None;
-    }
-    Some(
-        rows[r..]
-            .iter()
-            .take_while(|x| same_groups(x, rd, level))
-            .count(),
-    )
-}
-
-/// A national table, laid out as the HTML of [`crate::render::tables_html::national`] lays it.
-fn national_sheet(data: &TableData) -> Sheet<'_> {
-    let def: &TableDef = data.def;
-    let mut s = Sheet::new(def.name());
-    match &def.layout {
-        Layout::Blocks(blocks) => {
-            let width = blocks
-                .iter()
-                .map(|b| b.columns.len())
-                .max()
-                .unwrap_or(1)
-                .max(1);
-            let mut y = 1;
-            let mut index = 0;
-            for block in *blocks {
-                s.put(
-                    y,
-                    0,
-                    1,
-                    width + 1,
-                    Content::Label(block.article.into()),
-                    Style::Head,
-                );
-                y += 1;
-                let last = block.columns.len().saturating_sub(1);
-                let span = |c: usize| if c == last { width - c } else { 1 };
-                s.put(
-                    y,
-                    0,
-                    1,
-                    1,
-                    Content::Label(BLOCK_LABEL_HEADER.into()),
-                    Style::Head,
-                );
-                for (c, col) in block.columns.iter().enumerate() {
-                    s.put(
-                        y,
-                        1 + c,
-                        1,
-                        span(c),
-                        Content::Label(col.label.into()),
-                        Style::Head,
-                    );
-                }
-                y += 1;
-                for rd in block.rows {
-                    s.put(y, 0, 1, 1, Content::Label(rd.label.into()), Style::RowLabel);
-                    for c in 0..block.columns.len() {
-                        let v = value_at(data, index, c);
-                        s.put(y, 1 + c, 1, span(c), Content::Value(v), Style::Data);
-                    }
-                    y += 1;
-                    index += 1;
-                }
-            }
-            s.label_cols = 1;
-            s.freeze = (1, 1);
-        }
-        Layout::Grid {
-            corner,
-            column_groups,
-            columns,
-            rows,
-            ..
-        } => {
-            let groups_of = |c: usize| -> Vec<_> {
-                column_groups
-                    .iter()
-                    .filter(|g| g.start <= c && c < g.end)
-                    .collect()
-            };
-            let levels = (0..columns.len())
-                .map(|c| groups_of(c).len())
-                .max()
-                .unwrap_or(0)
-                + 1;
-            let label_cols = rows.iter().map(|r| r.groups.len()).max().unwrap_or(0) + 1;
-            s.put(
-                1,
-                0,
-                levels,
-                label_cols,
-                Content::Label((*corner).into()),
-                Style::Head,
-            );
-            for (c, col) in columns.iter().enumerate() {
-                let gs = groups_of(c);
-                for (level, g) in gs.iter().enumerate() {
-                    if g.start == c {
-                        let cols = g.end.min(columns.len()) - c;
-                        let label = Content::Label(g.label.into());
-                        s.put(1 + level, label_cols + c, 1, cols, label, Style::Head);
-                    }
-                }
-                let label = Content::Label(col.label.into());
-                s.put(
-                    1 + gs.len(),
-                    label_cols + c,
-                    levels - gs.len(),
-                    1,
-                    label,
-                    Style::Head,
-                );
-            }
-            let top = 1 + levels;
-            for (r, rd) in rows.iter().enumerate() {
-                let y = top + r;
-                for (level, g) in rd.groups.iter().enumerate() {
-                    if let Some(n) = group_start(rows, r, level) {
-                        s.put(y, level, n, 1, Content::Label((*g).into()), Style::Group);
-                    }
-                }
-                let d = rd.groups.len();
-                let label = Content::Label(rd.label.into());
-                s.put(y, d, 1, label_cols - d, label, Style::RowLabel);
-                for c in 0..columns.len() {
-                    let v = value_at(data, r, c);
-                    s.put(y, label_cols + c, 1, 1, Content::Value(v), Style::Data);
-                }
-            }
-            s.label_cols = u32::try_from(label_cols).unwrap_or(0);
-            s.freeze = (
-                u32::try_from(top).unwrap_or(1),
-                u32::try_from(label_cols).unwrap_or(0),
-            );
-        }
-        Layout::Strip { columns, rows, .. } => {
-            let n = columns.len();
-            let depth = rows.iter().map(|r| r.groups.len()).max().unwrap_or(0);
-            let levels = depth + 2;
-            for (r, rd) in rows.iter().enumerate() {
-                let x = r * n;
-                let d = rd.groups.len();
-                for (level, g) in rd.groups.iter().enumerate() {
-                    if let Some(count) = group_start(rows, r, level) {
-                        let label = Content::Label((*g).into());
-                        s.put(1 + level, x, 1, count * n, label, Style::Head);
-                    }
-                }
-                s.put(1 + d, x, 1, n, Content::Label(rd.label.into()), Style::Head);
-                for (c, col) in columns.iter().enumerate() {
-                    let label = Content::Label(col.label.into());
-                    s.put(2 + d, x + c, levels - d - 1, 1, label, Style::Head);
-                }
-                for c in 0..n {
-                    let v = value_at(data, r, c);
-                    s.put(1 + levels, x + c, 1, 1, Content::Value(v), Style::Data);
-                }
-            }
-            s.label_cols = 0;
-            s.freeze = (u32::try_from(1 + levels).unwrap_or(1), 0);
-        }
-    }
-    s.finish(def.section.into())
-}
-
-/// A custom table: its title, its header rows, its body, spans as written. Cells are placed as
-/// a browser places them (skipping columns taken by a rowspan from above); a span that would
-/// overlap another cell or run past the table is cut short.
-fn custom_sheet(t: &CustomTable, number: usize) -> Sheet<'_> {
-    let mut s = Sheet::new(format!("表{number}"));
-    let all: Vec<(&Vec<CustomCell>, Style)> = t
-        .header
-        .iter()
-        .map(|r| (r, Style::Head))
-        .chain(t.rows.iter().map(|r| (r, Style::Data)))
-        .collect();
-    let height = u32::try_from(all.len())
+/// Cells as a browser places them: skipping columns taken by a rowspan from above; a span
+/// that would overlap another cell or run past the table is cut short. `first_row` is the
+/// sheet row of the first grid row.
+fn place_rows(s: &mut Sheet, rows: &[Vec<(usize, usize, Content, Style)>], first_row: u32) {
+    let height = u32::try_from(rows.len())
         .unwrap_or(u32::MAX)
-        .min(MAX_ROWS - 1);
+        .min(MAX_ROWS - 1 - first_row);
     let mut taken: HashSet<(u32, u32)> = HashSet::new();
-    for (i, (row, style)) in (0..height).zip(all.iter()) {
+    for (i, row) in (0..height).zip(rows.iter()) {
         let mut x = 0u32;
-        for cell in row.iter() {
+        for (colspan, rowspan, content, style) in row.iter() {
             while taken.contains(&(i, x)) {
                 x += 1;
             }
             if x >= MAX_COLS {
                 break;
             }
-            let want_cols = cell.colspan.clamp(1, MAX_COLS - x);
+            let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+            let want_cols = n(*colspan).clamp(1, MAX_COLS - x);
             let mut cols = 1;
             while cols < want_cols && !taken.contains(&(i, x + cols)) {
                 cols += 1;
             }
-            let want_rows = cell.rowspan.clamp(1, height - i);
+            let want_rows = n(*rowspan).clamp(1, height - i);
             let mut rows = 1;
             while rows < want_rows && (x..x + cols).all(|c| !taken.contains(&(i + rows, c))) {
                 rows += 1;
@@ -443,16 +249,89 @@ fn custom_sheet(t: &CustomTable, number: usize) -> Sheet<'_> {
                 }
             }
             s.cells.push(Placed {
-                row: 1 + i,
+                row: first_row + i,
                 col: x,
                 rows,
                 cols,
-                content: Content::Value(&cell.value),
+                content: content.clone(),
                 style: *style,
             });
             x += cols;
         }
     }
+}
+
+/// The value a grid cell shows, as the number or text it is.
+fn grid_value(c: &GridCell) -> Value {
+    if c.text.is_empty() {
+        Value::Blank
+    } else if c.numeric {
+        c.text
+            .parse::<i64>()
+            .map_or_else(|_| Value::Decimal(c.text.clone()), Value::Int)
+    } else {
+        Value::Text(c.text.clone())
+    }
+}
+
+/// A national table: laid out from its printed grid (the same one as the page, the PDF and
+/// the Word file), with the section title above it.
+fn national_sheet(data: &TableData) -> Sheet {
+    let g = grid::national(data);
+    let mut s = Sheet::new(data.def.name());
+    let rows: Vec<Vec<(usize, usize, Content, Style)>> = g
+        .rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|c| {
+                    let (content, style) = match c.role {
+                        Role::Header | Role::Note => (Content::Label(c.text.clone()), Style::Head),
+                        Role::Label if c.rowspan > 1 => {
+                            (Content::Label(c.text.clone()), Style::Group)
+                        }
+                        Role::Label => (Content::Label(c.text.clone()), Style::RowLabel),
+                        Role::Value => (Content::Value(grid_value(c)), Style::Data),
+                    };
+                    (c.colspan, c.rowspan, content, style)
+                })
+                .collect()
+        })
+        .collect();
+    place_rows(&mut s, &rows, 1);
+    let n = |v: usize| u32::try_from(v).unwrap_or(0);
+    s.label_cols = n(g.label_columns);
+    s.freeze = (1 + n(g.header_rows), n(g.label_columns));
+    s.finish(g.title)
+}
+
+/// A custom table: its title, its header rows, its body, spans as written. Cells are placed as
+/// a browser places them (skipping columns taken by a rowspan from above); a span that would
+/// overlap another cell or run past the table is cut short.
+fn custom_sheet(t: &CustomTable, number: usize) -> Sheet {
+    let mut s = Sheet::new(format!("表{number}"));
+    let rows: Vec<Vec<(usize, usize, Content, Style)>> = t
+        .header
+        .iter()
+        .map(|r| (r, Style::Head))
+        .chain(t.rows.iter().map(|r| (r, Style::Data)))
+        .map(|(r, style)| {
+            r.iter()
+                .map(|c| {
+                    (
+                        c.colspan as usize,
+                        c.rowspan as usize,
+                        Content::Value(c.value.clone()),
+                        style,
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    place_rows(&mut s, &rows, 1);
+    let height = u32::try_from(rows.len())
+        .unwrap_or(u32::MAX)
+        .min(MAX_ROWS - 2);
     s.label_cols = 0;
     s.data_width = None;
     s.one_page = false;
@@ -506,7 +385,7 @@ fn scale(style: Style) -> (f64, f64) {
     }
 }
 
-fn column_widths(s: &Sheet<'_>) -> Vec<f64> {
+fn column_widths(s: &Sheet) -> Vec<f64> {
     let mut need = vec![0.0f64; s.width as usize];
     for p in &s.cells {
         if p.style == Style::Title || p.cols != 1 {
@@ -530,12 +409,12 @@ fn column_widths(s: &Sheet<'_>) -> Vec<f64> {
         .collect()
 }
 
-fn row_heights(s: &Sheet<'_>, widths: &[f64]) -> Vec<f64> {
+fn row_heights(s: &Sheet, widths: &[f64]) -> Vec<f64> {
     let mut h = vec![MIN_ROW_HEIGHT; s.height as usize];
     if let Some(first) = h.first_mut() {
         *first = MIN_TITLE_HEIGHT;
     }
-    let need = |p: &Placed<'_>| {
+    let need = |p: &Placed| {
         let (size, line) = scale(p.style);
         let first = p.col as usize;
         let last = (first + p.cols as usize).min(widths.len());
@@ -617,7 +496,7 @@ fn decimal(text: &str) -> Option<(f64, String)> {
     Some((x, format))
 }
 
-fn write_content(ws: &mut Worksheet, p: &Placed<'_>, format: &Format) -> Result<()> {
+fn write_content(ws: &mut Worksheet, p: &Placed, format: &Format) -> Result<()> {
     let (row, col) = (p.row, col_num(p.col)?);
     match &p.content {
         Content::Label(s) => {
@@ -648,7 +527,7 @@ fn write_content(ws: &mut Worksheet, p: &Placed<'_>, format: &Format) -> Result<
     Ok(())
 }
 
-fn write_sheet(ws: &mut Worksheet, s: &Sheet<'_>) -> Result<()> {
+fn write_sheet(ws: &mut Worksheet, s: &Sheet) -> Result<()> {
     ws.set_name(&s.name)?;
     let widths = column_widths(s);
     for (c, w) in widths.iter().enumerate() {
@@ -713,6 +592,7 @@ mod tests {
     use crate::config::FrontMatter;
     use crate::diagnostics::SourceFile;
     use crate::scaffold::{tables_toml, zero_tables};
+    use crate::tables::def::Layout;
     use crate::tables::national::{APPLICATIONS_CORNER, FORMAT_2019, FORMAT_2021};
     use crate::tables::parse_tables;
     use std::io::Read;
@@ -958,8 +838,14 @@ mod tests {
                 "B12:D12", "A13:D13", "B14:D14", "B15:D15",
             ]))
         );
-        assert_eq!(string_at(&bytes, &two, "A3"), BLOCK_LABEL_HEADER);
-        assert_eq!(string_at(&bytes, &two, "A10"), BLOCK_LABEL_HEADER);
+        assert_eq!(
+            string_at(&bytes, &two, "A3"),
+            crate::tables::national::CONTENT_HEADER
+        );
+        assert_eq!(
+            string_at(&bytes, &two, "A10"),
+            crate::tables::national::CONTENT_HEADER
+        );
         assert_number(&two, "B4", "1");
         assert_number(&two, "D4", "5");
         assert_number(&two, "B15", "1.25");

@@ -72,6 +72,15 @@ fn value(v: &Value, colspan: usize) -> GridCell {
     }
 }
 
+/// Row `r`'s values, exactly `n` of them: a model missing rows or cells (only possible when
+/// built by hand, never from tables.toml) still gives a well-formed grid.
+fn values_of(data: &TableData, r: usize, n: usize) -> Vec<Value> {
+    let cells = data.rows.get(r).map_or(&[][..], |row| row.cells.as_slice());
+    (0..n)
+        .map(|c| cells.get(c).map_or(Value::Blank, |cell| cell.value.clone()))
+        .collect()
+}
+
 /// The grid of a national table.
 pub fn national(data: &TableData) -> Grid {
     let def = data.def;
@@ -85,7 +94,7 @@ pub fn national(data: &TableData) -> Grid {
             for b in *blocks {
                 rows.push(vec![cell(b.article, width + 1, 1, Role::Note)]);
                 let last = b.columns.len() - 1;
-                let mut head = vec![cell("信息内容", 1, 1, Role::Header)];
+                let mut head = vec![cell(super::national::CONTENT_HEADER, 1, 1, Role::Header)];
                 for (c, col) in b.columns.iter().enumerate() {
                     let span = if c == last { width - last } else { 1 };
                     head.push(cell(col.label, span, 1, Role::Header));
@@ -93,9 +102,9 @@ pub fn national(data: &TableData) -> Grid {
                 rows.push(head);
                 for rd in b.rows {
                     let mut row = vec![keyed(cell(rd.label, 1, 1, Role::Label), rd.key)];
-                    for (c, v) in data.rows[r].cells.iter().enumerate() {
+                    for (c, v) in values_of(data, r, b.columns.len()).iter().enumerate() {
                         let span = if c == last { width - last } else { 1 };
-                        row.push(value(&v.value, span));
+                        row.push(value(v, span));
                     }
                     rows.push(row);
                     r += 1;
@@ -172,7 +181,11 @@ pub fn national(data: &TableData) -> Grid {
                     cell(rd.label, label_cols - rd.groups.len(), 1, Role::Label),
                     rd.key,
                 ));
-                row.extend(data.rows[r].cells.iter().map(|c| value(&c.value, 1)));
+                row.extend(
+                    values_of(data, r, columns.len())
+                        .iter()
+                        .map(|v| value(v, 1)),
+                );
                 rows.push(row);
             }
             Grid {
@@ -215,9 +228,9 @@ pub fn national(data: &TableData) -> Grid {
                 header.into_iter().filter(|h| !h.is_empty()).collect();
             let header_rows = rows.len();
             rows.push(
-                data.rows
-                    .iter()
-                    .flat_map(|r| r.cells.iter().map(|c| value(&c.value, 1)))
+                (0..row_defs.len())
+                    .flat_map(|r| values_of(data, r, n))
+                    .map(|v| value(&v, 1))
                     .collect(),
             );
             Grid {

@@ -40,6 +40,9 @@ const fn item(key: &'static str, label: &'static str, groups: &'static [&'static
 
 // ---------------------------------------------------------------- table 二
 
+/// The header over the row labels of every block of table 二.
+pub const CONTENT_HEADER: &str = "信息内容";
+
 const ART_1: &str = "第二十条第（一）项";
 const ART_5: &str = "第二十条第（五）项";
 const ART_6: &str = "第二十条第（六）项";
