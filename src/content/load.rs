@@ -311,3 +311,24 @@ fn list_attachments(root: &Path, files: &Path, diags: &mut Diagnostics) -> Vec<A
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symlinks_out_of_the_site_are_refused() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("org.toml"), "name = \"外部机关\"\n").unwrap();
+        let site = tempfile::tempdir().unwrap();
+        let root = site.path();
+        std::fs::write(root.join("site.toml"), "title = \"t\"\n").unwrap();
+        std::fs::create_dir(root.join("content")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.join("content/evil")).unwrap();
+        let loaded = load_site(root);
+        assert!(loaded.site.unwrap().orgs.is_empty());
+        let d: Vec<_> = loaded.diagnostics.into_vec();
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].is_error() && d[0].message.contains("符号链接"), "{d:?}");
+    }
+}
