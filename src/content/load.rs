@@ -329,6 +329,9 @@ mod tests {
         assert!(loaded.site.unwrap().orgs.is_empty());
         let d: Vec<_> = loaded.diagnostics.into_vec();
         assert_eq!(d.len(), 1, "{d:?}");
-        assert!(d[0].is_error() && d[0].message.contains("符号链接"), "{d:?}");
+        assert!(
+            d[0].is_error() && d[0].message.contains("符号链接"),
+            "{d:?}"
+        );
     }
 }
