@@ -2,7 +2,9 @@
 //! reports (政府信息公开工作年度报告).
 //!
 //! The pipeline has explicit phases shared by `build`, `check` and `serve`:
-//! [`content::Site::load`] → [`check`] → [`render`] into an [`output::Sink`].
+//! load ([`content::load_site`]) → check ([`check::check_site`]) → render
+//! ([`render::render_site`]) → write ([`output::write_site`] for `build`, [`output::MemorySite`]
+//! for `serve`), driven by [`build`].
 
 pub mod build;
 pub mod check;

@@ -52,32 +52,24 @@ impl Exporter {
 
     /// Every download of a report: the documents (unless disabled), then the data.
     pub fn downloads(&self, report: &Report, org_name: &str) -> Result<Vec<Download>> {
-        let stem = format!("{}-{}", report.org, report.year);
+        let stem = stem(report);
         let mut out = Vec::new();
         if let Some(engine) = &self.pdf {
-            let at = || format!("{}/{}", report.org, report.year);
-            out.push(Download {
-                file: format!("{stem}.pdf"),
-                label: "PDF 版".into(),
-                kind: "pdf",
-                bytes: engine
-                    .render(report, org_name)
-                    .with_context(|| format!("{} 的 PDF", at()))?,
-            });
-            out.push(Download {
-                file: format!("{stem}.docx"),
-                label: "Word 版".into(),
-                kind: "docx",
-                bytes: docx::report_docx(report, org_name, &self.docx_style)
-                    .with_context(|| format!("{} 的 Word 文件", at()))?,
-            });
-            out.push(Download {
-                file: format!("{stem}.xlsx"),
-                label: "统计表（Excel）".into(),
-                kind: "xlsx",
-                bytes: xlsx::report_xlsx(report, org_name)
-                    .with_context(|| format!("{} 的 Excel", at()))?,
-            });
+            for (kind, label) in DOCUMENTS {
+                let at = format!("{}/{} 的 {kind}", report.org, report.year);
+                let bytes = match kind {
+                    "pdf" => engine.render(report, org_name),
+                    "docx" => docx::report_docx(report, org_name, &self.docx_style),
+                    _ => xlsx::report_xlsx(report, org_name),
+                }
+                .context(at)?;
+                out.push(Download {
+                    file: format!("{stem}.{kind}"),
+                    label: label.into(),
+                    kind,
+                    bytes,
+                });
+            }
         }
         out.push(Download {
             file: format!("{stem}.json"),
@@ -87,7 +79,7 @@ impl Exporter {
         });
         for (table, label, bytes) in csv::report_csvs(&report.tables) {
             out.push(Download {
-                file: format!("{stem}-{table}.csv"),
+                file: csv_name(&stem, &table),
                 label: format!("{label}（CSV）"),
                 kind: "csv",
                 bytes,
@@ -97,19 +89,57 @@ impl Exporter {
     }
 }
 
+/// The typeset documents, in the order pages list them: (extension, label).
+const DOCUMENTS: [(&str, &str); 3] = [
+    ("pdf", "PDF 版"),
+    ("docx", "Word 版"),
+    ("xlsx", "统计表（Excel）"),
+];
+
+/// `<org>-<year>`, the stem of every download's file name.
+fn stem(report: &Report) -> String {
+    format!("{}-{}", report.org, report.year)
+}
+
+fn csv_name(stem: &str, table: &str) -> String {
+    format!("{stem}-{table}.csv")
+}
+
 /// The file names of a report's downloads (documents included), without producing them.
 pub fn download_names(report: &Report) -> Vec<String> {
-    let stem = format!("{}-{}", report.org, report.year);
-    let mut out = vec![
-        format!("{stem}.pdf"),
-        format!("{stem}.docx"),
-        format!("{stem}.xlsx"),
-        format!("{stem}.json"),
-    ];
+    let stem = stem(report);
+    let mut out: Vec<String> = DOCUMENTS
+        .iter()
+        .map(|(kind, _)| format!("{stem}.{kind}"))
+        .collect();
+    out.push(format!("{stem}.json"));
     out.extend(
         csv::table_keys(&report.tables)
             .into_iter()
-            .map(|k| format!("{stem}-{k}.csv")),
+            .map(|k| csv_name(&stem, k)),
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn download_names_are_the_files_produced() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let site = crate::content::load_site(root).site.unwrap();
+        let theme = Theme::load(root, &site.config.theme).unwrap();
+        let exporter = Exporter::new(&theme, true, &site.config.fonts).unwrap();
+        for r in &site.reports {
+            let produced: Vec<String> = exporter
+                .downloads(r, "x")
+                .unwrap()
+                .into_iter()
+                .map(|d| d.file)
+                .collect();
+            assert_eq!(produced, download_names(r));
+        }
+    }
 }

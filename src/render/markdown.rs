@@ -3,7 +3,6 @@
 //! (`<!-- 表三 -->`), else at the end of their section (二, 三, 四), adding missing headings.
 
 use super::escape::html;
-use crate::tables::national::SECTIONS;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 /// A table the narrative can place: its marker names and its HTML.
@@ -472,11 +471,6 @@ pub fn document(body: &str, tables: &[Placeable]) -> Vec<DocBlock> {
     out
 }
 
-/// The official heading of section `n` (1–6).
-pub fn section_heading(n: usize) -> &'static str {
-    SECTIONS[n - 1]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -485,7 +479,7 @@ mod tests {
         Placeable {
             names: names.iter().map(|s| s.to_string()).collect(),
             section,
-            heading: section.map(|s| section_heading(s).to_string()),
+            heading: section.map(|s| crate::tables::national::SECTIONS[s - 1].to_string()),
             html: format!("<table id=\"{}\"></table>\n", names[0]),
         }
     }

@@ -687,65 +687,7 @@ pub struct Server {
 
 impl Server {
     pub fn start(root: &Path) -> Server {
-        let mut child = Command::new(BIN)
-            .arg("--root")
-            .arg(root)
-            .args(["serve", "--port", "0", "--debounce", "100"])
-            .current_dir(root)
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn nianbao serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let stderr_pipe = child.stderr.take().expect("stderr");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        {
-            let stderr = Arc::clone(&stderr);
-            std::thread::spawn(move || {
-                for line in BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
-                    let mut s = stderr.lock().unwrap();
-                    s.push_str(&line);
-                    s.push('\n');
-                }
-            });
-        }
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            // keep draining after the address is found, so the child never blocks on a full pipe
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let mut server = Server {
-            child,
-            port: 0,
-            stderr,
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while server.port == 0 {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = rx.recv_timeout(left).unwrap_or_else(|_| {
-                panic!(
-                    "serve printed no address; stderr:\n{}",
-                    server.stderr_text()
-                )
-            });
-            if let Some(i) = line.find("http://127.0.0.1:") {
-                let digits: String = line[i + "http://127.0.0.1:".len()..]
-                    .chars()
-                    .take_while(char::is_ascii_digit)
-                    .collect();
-                assert!(
-                    line[i..].contains(&format!(":{digits}/")),
-                    "address line {line:?}"
-                );
-                server.port = digits.parse().expect("port");
-            }
-        }
-        assert_ne!(server.port, 0);
-        server
+        Server::start_with(root, &["--debounce", "100"])
     }
 
     pub fn stderr_text(&self) -> String {
@@ -998,6 +940,7 @@ impl Server {
         }
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
+            // keep draining after the address is found, so the child never blocks on a full pipe
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 let _ = tx.send(line);
             }
@@ -1021,9 +964,14 @@ impl Server {
                     .chars()
                     .take_while(char::is_ascii_digit)
                     .collect();
+                assert!(
+                    line[i..].contains(&format!(":{digits}/")),
+                    "address line {line:?}"
+                );
                 server.port = digits.parse().expect("port");
             }
         }
+        assert_ne!(server.port, 0);
         server
     }
 }
