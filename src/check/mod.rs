@@ -11,7 +11,7 @@ mod links;
 mod metadata;
 mod narrative;
 mod personal;
-mod text;
+pub(crate) mod text;
 
 use crate::content::{Report, Site};
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity};

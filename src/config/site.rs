@@ -20,6 +20,9 @@ pub struct GovInfo {
     pub sponsor: Option<String>,
     /// 承办单位
     pub organizer: Option<String>,
+    /// 党政机关网站标识: the address of the site's page on the 党政机关网站标识 system
+    /// (`https://bszs.conac.cn/sitename?method=show&id=…`), linked from a static badge.
+    pub conac_url: Option<String>,
 }
 
 /// Fonts of the downloads (site.toml `[fonts]`): names of installed fonts, e.g. 仿宋_GB2312 or
@@ -58,6 +61,7 @@ const GOV_KEYS: &[&str] = &[
     "police_record",
     "sponsor",
     "organizer",
+    "conac_url",
 ];
 
 impl SiteConfig {
@@ -114,6 +118,19 @@ impl SiteConfig {
             gov.police_record = opt("police_record");
             gov.sponsor = opt("sponsor");
             gov.organizer = opt("organizer");
+            gov.conac_url = opt("conac_url");
+            if let Some(u) = &gov.conac_url
+                && (!u.starts_with("https://")
+                    || u.contains(char::is_whitespace)
+                    || u.contains(['"', '<', '>']))
+            {
+                let span = g.get("conac_url").map(|v| v.span()).unwrap_or(0..0);
+                g.error_at(
+                    span,
+                    format!("`conac_url` 应为党政机关网站标识的完整 https:// 地址，实为 \"{u}\""),
+                );
+                gov.conac_url = None;
+            }
             r.absorb(g);
         }
         let mut fonts = FontsConfig::default();

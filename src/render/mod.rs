@@ -2,9 +2,11 @@
 //! pulldown-cmark with the tables placed, and the downloads. Rendering is a pure function from
 //! the model (plus theme) to named byte blobs; writing them is the output sink's job.
 
+mod charts;
 pub mod escape;
 pub mod markdown;
 mod pages;
+pub mod search;
 pub mod tables_html;
 pub mod theme;
 pub mod urls;

@@ -1,6 +1,7 @@
 //! Every page of the site, each rendered from a small context of its own.
 
 use super::RenderOptions;
+use super::charts::{self, figures};
 use super::markdown;
 use super::tables_html;
 use super::theme::Theme;
@@ -121,6 +122,13 @@ pub fn render_site(site: &Site, theme: &Theme, opts: &RenderOptions) -> Result<V
     files.push(ctx.sitemap()?);
     files.push(ctx.sitemap_page()?);
     files.push(ctx.statement_page()?);
+    files.push(ctx.search_page()?);
+    files.push(OutputFile::new(
+        "search-index.js",
+        super::search::index_script(site, |r| {
+            urls::link("search.html", &urls::report(r.year, &r.org))
+        }),
+    ));
     files.push(ctx.feed()?);
     for (path, bytes) in &theme.statics {
         files.push(OutputFile::new(path.clone(), bytes.clone()));
@@ -187,6 +195,17 @@ impl Ctx<'_> {
             .map_err(|e| anyhow!(tera_chain(&e)))
             .with_context(|| format!("渲染 {path}（模板 {template}）失败"))?;
         Ok(OutputFile::new(path, html))
+    }
+
+    /// On a site of several organisations, the footer of an organisation's pages gives that
+    /// organisation's contact (a site of one shows it on every page).
+    fn contact_of(&self, org: &str) -> J {
+        if self.site.orgs.len() < 2 {
+            return J::Null;
+        }
+        self.site.org(org).map_or(J::Null, |o| {
+            serde_json::to_value(&o.config).unwrap_or(J::Null)
+        })
     }
 
     fn org_name(&self, org: &str) -> String {
@@ -309,6 +328,7 @@ impl Ctx<'_> {
                 {"title": format!("{}年", r.year), "href": urls::link(&path, &urls::year(r.year))},
                 {"title": org_name, "href": urls::link(&path, &urls::org(&r.org))},
             ],
+            "contact": self.contact_of(&r.org),
         });
         let extra = json!({
             "report": {
@@ -393,37 +413,9 @@ impl Ctx<'_> {
             "kind": "org",
             "title": format!("{}政府信息公开工作年度报告", org.config.name),
             "breadcrumb": [{"title": org.config.name, "href": urls::link(&path, &path)}],
+            "contact": self.contact_of(org_id),
         });
-        let mut by_year: Vec<&Report> = self.site.reports_of(org_id).collect();
-        by_year.sort_by_key(|r| r.year);
-        let series = |key: &str| -> Vec<(u16, Option<f64>)> {
-            by_year
-                .iter()
-                .map(|r| (r.year, figures(r).get(key).and_then(J::as_f64)))
-                .collect()
-        };
-        let litigation: Vec<(u16, Option<f64>)> = series("litigation_direct")
-            .into_iter()
-            .zip(series("litigation_after_review"))
-            .map(|((y, a), (_, b))| (y, a.zip(b).map(|(a, b)| a + b)))
-            .collect();
-        let charts: Vec<J> = [
-            chart(
-                "received",
-                "历年收到政府信息公开申请数量",
-                "收到申请",
-                &[("新收申请", series("received"))],
-            ),
-            chart(
-                "appeals",
-                "历年行政复议、行政诉讼数量",
-                "行政复议",
-                &[("行政复议", series("review")), ("行政诉讼", litigation)],
-            ),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
+        let charts = charts::org_charts(self.site.reports_of(org_id).collect());
         let extra = json!({ "org": org.config, "reports": reports, "charts": charts });
         self.render("org.html", &path, page, extra)
     }
@@ -572,6 +564,21 @@ impl Ctx<'_> {
         self.render("statement.html", path, page, json!({}))
     }
 
+    fn search_page(&self) -> Result<OutputFile> {
+        let path = "search.html";
+        let page = json!({
+            "kind": "search",
+            "title": "站内搜索",
+            "breadcrumb": [{"title": "站内搜索", "href": path}],
+        });
+        self.render(
+            "search.html",
+            path,
+            page,
+            json!({ "report_count": self.site.reports.len() }),
+        )
+    }
+
     fn feed(&self) -> Result<OutputFile> {
         let mut reports: Vec<&Report> = self.site.reports.iter().collect();
         // newest publication first; reports without a date by year
@@ -627,136 +634,4 @@ impl Ctx<'_> {
             }),
         )
     }
-}
-
-/// Headline figures of a report for the organisation page (national formats only).
-fn figures(r: &Report) -> J {
-    let get = |table: &str, row: &str, col: usize| {
-        r.tables
-            .national(table)
-            .and_then(|t| t.row(row))
-            .and_then(|row| row.cells.get(col))
-            .map(|c| c.value.to_json())
-    };
-    match &r.tables {
-        ReportTables::National { .. } => json!({
-            "received": get("applications", "received", 6),
-            "review": get("appeals", "review", 4),
-            "litigation_direct": get("appeals", "litigation_direct", 4),
-            "litigation_after_review": get("appeals", "litigation_after_review", 4),
-        }),
-        ReportTables::Custom(_) => J::Null,
-    }
-}
-
-/// A chart series: its name and a value (when the year has a number) per year.
-type Series<'a> = (&'a str, Vec<(u16, Option<f64>)>);
-
-/// A server-rendered bar chart (one or two series over the years), as geometry for the template:
-/// bars with their value labels, year labels, a text summary of the last two years and the data
-/// for the table alternative. None when no year has a number.
-fn chart(id: &str, title: &str, what: &str, series: &[Series<'_>]) -> Option<J> {
-    const H: f64 = 260.0;
-    const LEFT: f64 = 16.0;
-    const TOP: f64 = 32.0;
-    const BOTTOM: f64 = 36.0;
-    let years: Vec<u16> = series.first()?.1.iter().map(|(y, _)| *y).collect();
-    // the width follows the number of years, so that labels stay legible when scaled to 320 px
-    let w = (years.len() as f64 * 60.0 + 2.0 * LEFT).clamp(320.0, 960.0);
-    let max = series
-        .iter()
-        .flat_map(|(_, s)| s.iter().filter_map(|(_, v)| *v))
-        .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))?;
-    let max = max.max(1.0);
-    let n = years.len().max(1) as f64;
-    let band = (w - 2.0 * LEFT) / n;
-    let k = series.len() as f64;
-    let bar_w = (band * 0.72 / k).min(48.0);
-    let plot_h = H - TOP - BOTTOM;
-    let fmt = |v: f64| {
-        if v.fract() == 0.0 {
-            format!("{v:.0}")
-        } else {
-            format!("{v}")
-        }
-    };
-    let mut bars = Vec::new();
-    for (si, (_, s)) in series.iter().enumerate() {
-        for (i, (_, v)) in s.iter().enumerate() {
-            let Some(v) = v else { continue };
-            let h = (v / max * plot_h).max(if *v > 0.0 { 1.0 } else { 0.0 });
-            let x = LEFT + band * i as f64 + (band - bar_w * k) / 2.0 + bar_w * si as f64;
-            bars.push(json!({
-                "series": si,
-                "x": format!("{x:.1}"),
-                "y": format!("{:.1}", TOP + plot_h - h),
-                "w": format!("{bar_w:.1}"),
-                "h": format!("{h:.1}"),
-                "label_x": format!("{:.1}", x + bar_w / 2.0),
-                "label_y": format!("{:.1}", TOP + plot_h - h - 7.0),
-                "value": fmt(*v),
-            }));
-        }
-    }
-    let year_labels: Vec<J> = years
-        .iter()
-        .enumerate()
-        .map(|(i, y)| json!({"x": format!("{:.1}", LEFT + band * (i as f64 + 0.5)), "year": y}))
-        .collect();
-    // 2024年收到申请1件，较上年减少2件
-    let first = &series[0].1;
-    let summary = match first.iter().rev().find_map(|(y, v)| v.map(|v| (*y, v))) {
-        Some((y, v)) => {
-            let prev = first
-                .iter()
-                .find(|(py, _)| *py + 1 == y)
-                .and_then(|(_, v)| *v);
-            let change = match prev {
-                Some(p) if v > p => format!("，较上年增加{}件", fmt(v - p)),
-                Some(p) if v < p => format!("，较上年减少{}件", fmt(p - v)),
-                Some(_) => "，与上年持平".to_string(),
-                None => String::new(),
-            };
-            let rest: String = series[1..]
-                .iter()
-                .filter_map(|(name, s)| {
-                    s.iter()
-                        .find(|(sy, _)| *sy == y)
-                        .and_then(|(_, v)| *v)
-                        .map(|v| format!("，{name}{}件", fmt(v)))
-                })
-                .collect();
-            format!("{y}年{what}{}件{change}{rest}。", fmt(v))
-        }
-        None => return None,
-    };
-    let rows: Vec<J> = years
-        .iter()
-        .enumerate()
-        .map(|(i, y)| {
-            json!({
-                "year": y,
-                "values": series
-                    .iter()
-                    .map(|(_, s)| s[i].1.map(fmt).unwrap_or_else(|| "—".to_string()))
-                    .collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    Some(json!({
-        "id": id,
-        "title": title,
-        "width": w,
-        // shown at 3/4 of the drawing size (20 px labels read as 15 px), narrower when needed
-        "display_width": format!("{:.0}", w * 0.75),
-        "display_height": format!("{:.0}", H * 0.75),
-        "height": H,
-        "baseline": format!("{:.1}", TOP + plot_h),
-        "year_y": format!("{:.1}", H - 9.0),
-        "names": series.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
-        "bars": bars,
-        "years": year_labels,
-        "summary": summary,
-        "rows": rows,
-    }))
 }

@@ -22,10 +22,12 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = embed!(
     "templates/404.html",
     "templates/sitemap.html",
     "templates/statement.html",
+    "templates/search.html",
     "templates/sitemap.xml",
     "templates/feed.xml",
     "static/assets/nianbao.css",
     "static/assets/nianbao.js",
+    "static/assets/conac.svg",
     "pdf/report.typ",
     "docx/styles.toml",
 );

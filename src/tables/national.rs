@@ -157,7 +157,9 @@ const APPLICANT_GROUPS: &[HeaderGroup] = &[
     },
 ];
 
-const RESULTS: &str = "三、本年度办理结果";
+/// The group label of the outcome rows of table 三.
+pub const RESULTS_GROUP: &str = "三、本年度办理结果";
+const RESULTS: &str = RESULTS_GROUP;
 const G_WITHHELD: &[&str] = &[RESULTS, "（三）不予公开"];
 const G_UNAVAILABLE: &[&str] = &[RESULTS, "（四）无法提供"];
 const G_NOT_PROCESSED: &[&str] = &[RESULTS, "（五）不予处理"];

@@ -109,6 +109,7 @@ function pageType(rel) {
   if (rel === 'index.html') return 'home';
   if (rel === '404.html') return '404';
   if (rel === 'sitemap.html') return 'sitemap';
+  if (rel === 'search.html') return 'search';
   if (/^org\/[^/]+\/index\.html$/.test(rel)) return 'org';
   if (/^\d{4}\/index\.html$/.test(rel)) return 'year';
   if (/^\d{4}\/[^/]+\/index\.html$/.test(rel)) return 'report';
@@ -289,6 +290,51 @@ for (const site of sites) {
     .filter((s) => document.querySelector(s) && getComputedStyle(document.querySelector(s)).display !== 'none'));
   if (hidden.length) fail(`${site.name}/${rel}: printed page still shows ${hidden.join(', ')}`);
   await page.emulateMedia({ media: 'screen' });
+}
+
+// search: a Chinese phrase taken from a report's own text, typed into the header's search box
+// and submitted with the keyboard, lists that report on search.html (with 0 axe violations);
+// a phrase in no report lists none.
+for (const site of sites) {
+  const reports = htmlFiles(site.dir).filter((r) => pageType(r) === 'report');
+  if (!reports.length) continue;
+  const rel = reports[reports.length - 1];
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${origin}/${site.name}/${rel}`, { waitUntil: 'load' });
+  const phrase = await page.evaluate(() => {
+    const all = [...document.querySelectorAll('.report-body p')];
+    // from the middle of the report: a phrase less common than the opening formula
+    const ps = all.slice(Math.floor(all.length / 2)).concat(all);
+    for (const p of ps) {
+      const m = (p.textContent || '').match(/[\u4e00-\u9fff]{8,}/);
+      if (m) return m[0].slice(2, 8);
+    }
+    return null;
+  });
+  if (!phrase) { fail(`${site.name}/${rel}: no Chinese phrase to search for`); continue; }
+  await page.focus('#site-q');
+  await page.keyboard.type(phrase);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/search\.html\?q=/);
+  await page.waitForFunction(() => document.getElementById('search-status')?.textContent);
+  const found = await page.evaluate(() => [...document.querySelectorAll('#search-results a')].map((a) => a.href));
+  const want = `${origin}/${site.name}/${rel}`;
+  if (!found.includes(want)) fail(`${site.name}: searching 「${phrase}」 does not list ${rel} (got ${found.length} results)`);
+  else console.log(`search ${site.name}: 「${phrase}」 → ${found.length} report(s), ${rel} among them`);
+  const value = await page.inputValue('#search-q');
+  if (value !== phrase) fail(`${site.name}: the search page does not show the query (${value})`);
+  await page.addScriptTag({ url: `${origin}/__axe.min.js` });
+  const r = await page.evaluate(() => window.axe.run({
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  }));
+  for (const v of r.violations) {
+    violations += v.nodes.length;
+    fail(`${site.name}/search.html (results): axe ${v.id}: ${v.nodes[0].target.join(' ')}`);
+  }
+  if (shots) await page.screenshot({ path: path.join(shots, `${site.name}-search-results-1280.png`), fullPage: true });
+  await page.goto(`${origin}/${site.name}/search.html?q=${encodeURIComponent('量子纠缠态观测')}`, { waitUntil: 'load' });
+  const none = await page.evaluate(() => document.querySelectorAll('#search-results li').length);
+  if (none !== 0) fail(`${site.name}: a phrase in no report lists ${none} results`);
 }
 
 await browser.close();

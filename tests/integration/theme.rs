@@ -1,0 +1,183 @@
+//! The default theme's site-wide features: offline search, organisation charts, the
+//! 党政机关网站标识 badge and per-organisation contact in the footer.
+
+use crate::common::*;
+use serde_json::Value;
+
+/// The search index as written into `search-index.js`.
+fn search_index(site: &Site) -> Value {
+    let js = site.out("search-index.js");
+    let json = js
+        .strip_prefix("window.NIANBAO_SEARCH=")
+        .and_then(|s| s.trim_end().strip_suffix(';'))
+        .expect("search-index.js assigns window.NIANBAO_SEARCH");
+    serde_json::from_str(json).expect("the index is JSON")
+}
+
+/// Decode one posting list (bitset `~…` or base-36 gaps), as nianbao.js does.
+fn postings(s: &str, n: usize) -> Vec<usize> {
+    const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    if let Some(bits) = s.strip_prefix('~') {
+        let mut out = Vec::new();
+        for (i, c) in bits.chars().enumerate() {
+            let w = B64.find(c).expect("bitset character");
+            for bit in 0..6 {
+                if w & (1 << bit) != 0 && i * 6 + bit < n {
+                    out.push(i * 6 + bit);
+                }
+            }
+        }
+        out
+    } else {
+        let mut prev = 0;
+        s.split('.')
+            .map(|g| {
+                prev += usize::from_str_radix(g, 36).expect("base-36 gap");
+                prev
+            })
+            .collect()
+    }
+}
+
+/// The documents (their hrefs) whose postings hold every bigram of a CJK `query`.
+fn search(index: &Value, query: &str) -> Vec<String> {
+    let docs = index["docs"].as_array().unwrap();
+    let chars: Vec<char> = query.chars().collect();
+    let mut hits: Option<Vec<usize>> = None;
+    for w in chars.windows(2) {
+        let gram: String = w.iter().collect();
+        let Some(p) = index["grams"][&gram].as_str() else {
+            return Vec::new();
+        };
+        let ids = postings(p, docs.len());
+        hits = Some(match hits {
+            None => ids,
+            Some(h) => h.into_iter().filter(|i| ids.contains(i)).collect(),
+        });
+    }
+    hits.unwrap_or_default()
+        .into_iter()
+        .map(|i| docs[i][1].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn search_index_finds_each_report_by_its_own_words_and_table_labels() {
+    let site = standard_site();
+    site.run(&["build", "--no-downloads"]).expect_code(0);
+    let page = site.out("search.html");
+    assert!(page.contains(r#"<script src="search-index.js"></script>"#));
+    assert!(page.contains(r#"name="q""#));
+    // every page has the header's search box pointing at search.html, page-relative
+    let report = site.out("2024/ceshizhen/index.html");
+    assert!(report.contains(r#"action="../../search.html""#), "{report}");
+    let index = search_index(&site);
+    assert_eq!(
+        index["docs"].as_array().unwrap().len(),
+        STANDARD_REPORTS.len()
+    );
+    // 「本机关本年度依法推进」 is in every report; the marker's org-and-year part is not CJK, so
+    // search by a phrase unique to one organisation: its name
+    let all = search(&index, "依法推进政府信息公开");
+    assert_eq!(all.len(), STANDARD_REPORTS.len(), "{all:?}");
+    let shiliju = search(&index, "示例县财政局");
+    assert_eq!(
+        shiliju,
+        vec![
+            "2024/shiliju/index.html",
+            "2023/shiliju/index.html",
+            "2022/shiliju/index.html"
+        ]
+    );
+    // a table label of the 2021 format and of the 2019 format only
+    assert_eq!(search(&index, "本年废止件数").len(), 6);
+    assert_eq!(
+        search(&index, "对外公开总数量"),
+        vec!["2019/ceshizhen/index.html"]
+    );
+    assert!(search(&index, "量子纠缠").is_empty());
+    // the index is data, never markup: no raw `<` survives into the script
+    assert!(!site.out("search-index.js").contains('<'));
+}
+
+#[test]
+fn org_page_charts_cover_outcomes_and_enforcement_with_data_tables() {
+    let site = standard_site();
+    site.run(&["build", "--no-downloads"]).expect_code(0);
+    let org = site.out("org/ceshizhen/index.html");
+    for title in [
+        "历年收到政府信息公开申请数量",
+        "历年申请办理结果",
+        "历年行政复议、行政诉讼数量",
+        "历年行政许可处理决定数量",
+        "历年行政处罚处理决定数量",
+        "历年行政强制处理决定数量",
+    ] {
+        assert!(org.contains(title), "missing chart {title}");
+    }
+    // the outcome categories come from the format's own labels
+    for name in [
+        "予以公开",
+        "部分公开",
+        "不予公开",
+        "无法提供",
+        "不予处理",
+        "其他处理",
+    ] {
+        assert!(
+            org.contains(&format!("<th scope=\"col\">{name}</th>")),
+            "{name}"
+        );
+    }
+    // the custom-format year 2018 is left out of the drawings (it has no national figures)
+    let svg_years: Vec<&str> = org
+        .split("class=\"year\"")
+        .skip(1)
+        .filter_map(|s| s.split('>').nth(1)?.split('<').next())
+        .collect();
+    assert!(!svg_years.contains(&"2018"), "{svg_years:?}");
+    assert!(svg_years.contains(&"2019"));
+}
+
+#[test]
+fn footer_badge_and_contact_come_from_site_and_org_toml() {
+    let site = standard_site();
+    site.run(&["build", "--no-downloads"]).expect_code(0);
+    let home = site.out("index.html");
+    // no conac_url: no badge, no blank
+    assert!(!home.contains("党政机关网站标识"));
+    // a site of two organisations: each organisation's pages carry its own contact
+    let report = site.out("2024/shiliju/index.html");
+    let footer = report.split("<footer").nth(1).unwrap();
+    assert!(footer.contains("示例县财政局"), "{footer}");
+    assert!(footer.contains("电话：0000-0000000"), "{footer}");
+    assert!(!home.split("<footer").nth(1).unwrap().contains("电话："));
+
+    let with_badge = format!(
+        "{}conac_url = \"https://bszs.conac.cn/sitename?method=show&id=TEST0001\"\n",
+        SITE_TOML
+    );
+    site.site_toml(&with_badge);
+    site.run(&["build", "--no-downloads"]).expect_code(0);
+    let home = site.out("index.html");
+    // (tera escapes `/` as `&#x2F;` in attributes: the same address to a browser)
+    let badge = home
+        .split(r#"<p class="conac"><a href=""#)
+        .nth(1)
+        .expect("the badge")
+        .replace("&#x2F;", "/");
+    assert!(
+        badge.starts_with(
+            r#"https://bszs.conac.cn/sitename?method=show&amp;id=TEST0001"><img src="assets/conac.svg""#
+        ),
+        "{badge}"
+    );
+    assert!(site.path("output/assets/conac.svg").is_file());
+
+    // anything but an https address is refused, naming the key
+    site.site_toml(&format!("{SITE_TOML}conac_url = \"javascript:alert(1)\"\n"));
+    let run = site.run(&["check"]);
+    run.expect_code(1);
+    assert!(run.stderr.contains("site.toml:"), "{}", run.stderr);
+    assert!(run.stderr.contains("conac_url"), "{}", run.stderr);
+}
