@@ -3,6 +3,7 @@
 
 mod common;
 mod integration {
+    pub mod reliability;
     pub mod theme;
 }
 

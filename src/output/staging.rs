@@ -104,7 +104,16 @@ pub fn write_site(target: &Path, files: &[OutputFile]) -> Result<(), StagingErro
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
     }
-    // swap
+    // swap: atomically where the system can exchange two folders, so that the target is at
+    // every instant either the complete previous site or the complete new one
+    if target.exists() && exchange(&staging, target) {
+        if let Some(parent) = target.parent() {
+            sync_dir(parent);
+        }
+        // `staging` now holds the previous site
+        fs::remove_dir_all(&staging).map_err(io(&staging))?;
+        return Ok(());
+    }
     let had_old = target.exists();
     if had_old {
         fs::rename(target, &old).map_err(io(target))?;
@@ -139,6 +148,37 @@ fn recover(target: &Path, staging: &Path, old: &Path) -> Result<(), StagingError
         }
     }
     Ok(())
+}
+
+/// Exchange two folders in one step (Linux `renameat2(RENAME_EXCHANGE)`). False when the
+/// system or file system cannot, and nothing was changed: the caller then renames twice.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> bool {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let (Ok(ca), Ok(cb)) = (
+        CString::new(a.as_os_str().as_bytes()),
+        CString::new(b.as_os_str().as_bytes()),
+    ) else {
+        return false;
+    };
+    // SAFETY: both pointers are valid NUL-terminated strings for the duration of the call;
+    // renameat2 reads them and touches no other memory of ours.
+    let r = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            ca.as_ptr(),
+            libc::AT_FDCWD,
+            cb.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    r == 0
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_a: &Path, _b: &Path) -> bool {
+    false
 }
 
 fn sync_dir(dir: &Path) {

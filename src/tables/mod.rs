@@ -8,6 +8,8 @@ pub mod grid;
 pub mod model;
 pub mod national;
 pub mod parse;
+#[cfg(test)]
+mod proptests;
 pub mod rules;
 
 pub use model::{Cell, CustomCell, CustomTable, ReportTables, Row, TableData, Value};
