@@ -4,6 +4,7 @@
 mod common;
 mod integration {
     pub mod reliability;
+    pub mod serve_soak;
     pub mod theme;
 }
 

@@ -690,6 +690,11 @@ impl Server {
         Server::start_with(root, &["--debounce", "100"])
     }
 
+    /// The server's process id (for /proc readings in tests).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn stderr_text(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }

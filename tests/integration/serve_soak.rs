@@ -1,0 +1,175 @@
+//! Serve soak: for a fixed time, concurrent clients request pages while report files are
+//! edited, renamed away and back, and deleted and recreated. No response other than 200, or 404
+//! for a report that is away; no request waits long; threads and memory stay bounded; and at
+//! the end the served site equals a clean build.
+
+use crate::common::*;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// (threads, resident KiB) of a process, from /proc.
+fn proc_status(pid: u32) -> Option<(u64, u64)> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| {
+        s.lines()
+            .find(|l| l.starts_with(name))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    };
+    Some((field("Threads:")?, field("VmRSS:")?))
+}
+
+#[test]
+fn serve_survives_concurrent_clients_and_edits() {
+    let site = standard_site();
+    let server = Server::start(site.root());
+    let port = server.port;
+    // warm up: every page once, so that memory is measured after the first full use
+    let pages: Vec<String> = [
+        "/",
+        "/2024/",
+        "/2023/",
+        "/2022/",
+        "/org/ceshizhen/",
+        "/org/shiliju/",
+        "/2024/ceshizhen/",
+        "/2023/ceshizhen/",
+        "/2022/shiliju/",
+        "/2024/shiliju/",
+        "/sitemap.html",
+        "/search-index.js",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for p in &pages {
+        assert_eq!(server.get(p).status, 200, "{p}");
+    }
+    let (threads0, rss0) = proc_status(server.pid()).expect("/proc readable");
+
+    let stop = Arc::new(AtomicBool::new(false));
+    // what every open preview page does: poll the generation (here every 250 ms)
+    let live = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let r = http(port, "GET", "/__nianbao/generation").expect("generation");
+                assert_eq!(r.status, 200);
+                std::thread::sleep(Duration::from_millis(250));
+            }
+        })
+    };
+    let away = "content/shiliju/2022"; // renamed away and back: its pages may 404 meanwhile
+    let clients: Vec<_> = (0..4)
+        .map(|k| {
+            let stop = Arc::clone(&stop);
+            let pages = pages.clone();
+            std::thread::spawn(move || {
+                let mut n = 0usize;
+                let mut slowest = Duration::ZERO;
+                let mut i = k;
+                while !stop.load(Ordering::Relaxed) {
+                    let p = &pages[i % pages.len()];
+                    i += 1;
+                    let t = Instant::now();
+                    let r = http(port, "GET", p)
+                        .unwrap_or_else(|e| panic!("GET {p}: {e} after {:?}", t.elapsed()));
+                    slowest = slowest.max(t.elapsed());
+                    let ok =
+                        r.status == 200 || (r.status == 404 && p.starts_with("/2022/shiliju/"));
+                    assert!(ok, "GET {p}: {} {}", r.status, r.text());
+                    n += 1;
+                }
+                (n, slowest)
+            })
+        })
+        .collect();
+
+    // the editor: saves, atomic saves, a report folder renamed away and back, a file deleted
+    // and recreated
+    let md = "content/ceshizhen/2024/report.md";
+    let tables = "content/ceshizhen/2023/tables.toml";
+    let original_md = site.read(md);
+    let original_tables = site.read(tables);
+    let parked = site.root().join("parked-2022");
+    let started = Instant::now();
+    let mut round = 0;
+    while started.elapsed() < Duration::from_secs(6) {
+        site.write(
+            md,
+            original_md.replace("示例问题", &format!("示例问题{round}")),
+        );
+        site.write_atomic(
+            md,
+            original_md.replace("示例问题", &format!("示例问题（原子）{round}")),
+        );
+        std::fs::rename(site.path(away), &parked).unwrap();
+        std::thread::sleep(Duration::from_millis(30));
+        std::fs::rename(&parked, site.path(away)).unwrap();
+        std::fs::remove_file(site.path(tables)).unwrap();
+        std::thread::sleep(Duration::from_millis(10));
+        site.write(tables, &original_tables);
+        round += 1;
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    stop.store(true, Ordering::Relaxed);
+    let mut total = 0;
+    let mut slowest_all = Duration::ZERO;
+    for c in clients {
+        let (n, slowest) = c.join().expect("a client failed");
+        total += n;
+        slowest_all = slowest_all.max(slowest);
+    }
+    live.join().expect("the live-reload poller failed");
+    assert!(
+        slowest_all < Duration::from_secs(3),
+        "a request waited {slowest_all:?} behind stuck clients or rebuilds"
+    );
+    assert!(total > 100, "only {total} requests served in 6 s");
+
+    // the final sources: served pages equal a clean build
+    site.write(md, &original_md);
+    server.poll("/2024/ceshizhen/", 20, |r| {
+        !r.text().contains("示例问题（原子）") && !r.text().contains("nianbao-overlay")
+    });
+    std::thread::sleep(Duration::from_millis(400)); // let any trailing rebuild land
+    let out = tempfile::tempdir().unwrap();
+    let out_dir = out.path().join("site");
+    site.run(&[
+        "build",
+        "--no-downloads",
+        "--output",
+        out_dir.to_str().unwrap(),
+    ])
+    .expect_code(0);
+    for (path, bytes) in snapshot(&out_dir) {
+        let r = server.get(&crate::target_of(&path));
+        assert_eq!(r.status, 200, "{path}");
+        if path.ends_with(".html") {
+            assert_eq!(
+                crate::strip_preview(&r.text()),
+                String::from_utf8_lossy(&bytes),
+                "{path} differs from a clean build"
+            );
+        } else {
+            assert!(r.body == bytes, "{path} differs from a clean build");
+        }
+    }
+
+    // bounded: the connection threads of the HTTP server end after 5 s idle, so threads come
+    // back near where they were; memory has not grown without limit
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (mut threads1, mut rss1) = proc_status(server.pid()).unwrap();
+    while threads1 > threads0 + 4 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(250));
+        (threads1, rss1) = proc_status(server.pid()).unwrap();
+    }
+    eprintln!(
+        "serve soak: {round} edit rounds, {total} requests (slowest {slowest_all:?}); threads {threads0} → {threads1}, RSS {rss0} → {rss1} KiB"
+    );
+    assert!(threads1 <= threads0 + 4, "threads {threads0} → {threads1}");
+    assert!(rss1 <= rss0 + 200 * 1024, "RSS {rss0} → {rss1} KiB");
+}
