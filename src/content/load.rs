@@ -35,7 +35,7 @@ pub fn load_site(root: &Path) -> Loaded {
             diagnostics: diags,
         };
     }
-    let config = match read_source(&site_path, Path::new("site.toml")) {
+    let config = match read_source(&site_path, Path::new("site.toml"), &mut diags) {
         Ok(src) => {
             let (config, d) = SiteConfig::parse(&src);
             diags.extend(d);
@@ -80,7 +80,7 @@ pub fn load_site(root: &Path) -> Loaded {
             ));
             continue;
         }
-        match read_source(&org_toml, &rel.join("org.toml")) {
+        match read_source(&org_toml, &rel.join("org.toml"), &mut diags) {
             Ok(src) => {
                 let (org, d) = OrgConfig::parse(&src);
                 diags.extend(d);
@@ -226,7 +226,7 @@ fn load_report(
     if diags.has_errors() {
         return (None, diags);
     }
-    let markdown = match read_source(&md_path, &rel.join("report.md")) {
+    let markdown = match read_source(&md_path, &rel.join("report.md"), &mut diags) {
         Ok(s) => s,
         Err(d) => {
             diags.push(d);
@@ -239,7 +239,7 @@ fn load_report(
         diags.extend(report_diags);
         return (None, diags);
     };
-    let tables_src = match read_source(&tables_path, &rel.join("tables.toml")) {
+    let tables_src = match read_source(&tables_path, &rel.join("tables.toml"), &mut diags) {
         Ok(s) => s,
         Err(d) => {
             diags.extend(report_diags);
