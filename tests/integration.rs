@@ -2,6 +2,9 @@
 //! (all names and figures are invented) and the real binary is run with `--root`.
 
 mod common;
+mod integration {
+    pub mod realworld;
+}
 
 use common::*;
 use serde_json::{Value, json};

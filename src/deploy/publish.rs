@@ -145,6 +145,13 @@ pub fn deploy(
             report.foreign.push(p.clone());
         }
     }
+    if ops.is_empty() {
+        // the same version again: nothing to switch, and the previous version stays the one
+        // a rollback restores
+        remove_if_exists(&staging)?;
+        report.verified = verify_in_place(target, &sums, progress)?;
+        return Ok(report);
+    }
     let backup = state.join(PREVIOUS_NEW);
     fs::create_dir_all(backup.join(FILES))
         .with_context(|| format!("无法创建 {}", backup.display()))?;
@@ -165,7 +172,13 @@ pub fn deploy(
     }
 
     // 4. verify in place
-    let (changed, missing) = super::verify::compare(target, &sums, progress);
+    report.verified = verify_in_place(target, &sums, progress)?;
+    Ok(report)
+}
+
+/// Every deployed file against SHA256SUMS: the number checked, or the differences.
+fn verify_in_place(target: &Path, sums: &super::Sums, progress: &dyn Progress) -> Result<usize> {
+    let (changed, missing) = super::verify::compare(target, sums, progress);
     if !changed.is_empty() || !missing.is_empty() {
         bail!(
             "部署后校验不符：改动过 {}；缺少 {}。可运行 nianbao deploy --rollback 恢复上一版本",
@@ -173,8 +186,7 @@ pub fn deploy(
             list(&missing)
         );
     }
-    report.verified = sums.len();
-    Ok(report)
+    Ok(sums.len())
 }
 
 /// Restore the version before the last deployment (once).
@@ -454,6 +466,9 @@ mod tests {
         assert_eq!(r.added.len(), 5, "{r:?}"); // 3 pages, marker, SHA256SUMS
         assert_eq!(r.foreign, ["portal/news.html"]);
         assert_eq!(r.verified, 4);
+        // the same version again changes nothing and keeps nothing
+        let r = deploy(&out, &web, false, &Silent).unwrap();
+        assert_eq!((r.added.len(), r.replaced.len(), r.unchanged), (0, 0, 5));
         // second version: old.html gone, index changed, a b unchanged
         build(&out, &[("index.html", "v2"), ("2024/a b/index.html", "a1")]);
         let r = deploy(&out, &web, false, &Silent).unwrap();
