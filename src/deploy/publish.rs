@@ -8,7 +8,8 @@
 //! 3. The switch is renames only: each file of the previous version that is replaced or
 //!    removed moves into `.nianbao-deploy/previous/files/`, each new file is renamed into
 //!    place — every single file is always either the old or the new version, whole. Should a
-//!    rename fail, those already done are undone.
+//!    rename fail, those already done are undone; should the process die mid-switch, the next
+//!    `deploy` or `rollback` first undoes it ([`recover`]).
 //! 4. The deployed files are verified in place.
 //!
 //! `.nianbao-deploy/deployed.sums` records what nianbao put there. Files it did not put there
@@ -85,7 +86,7 @@ pub fn deploy(
     fs::create_dir_all(&state).with_context(|| format!("无法创建 {}", state.display()))?;
     let staging = state.join(STAGING);
     remove_if_exists(&staging)?;
-    remove_if_exists(&state.join(PREVIOUS_NEW))?;
+    recover(target)?;
 
     // 2. copy into staging and read it back
     let mut paths: Vec<&String> = sums.keys().collect();
@@ -155,11 +156,12 @@ pub fn deploy(
     let backup = state.join(PREVIOUS_NEW);
     fs::create_dir_all(backup.join(FILES))
         .with_context(|| format!("无法创建 {}", backup.display()))?;
+    // written before the switch, so that an interrupted switch can be undone (see `recover`)
+    let added: String = report.added.iter().map(|p| format!("{p}\n")).collect();
+    fs::write(backup.join(ADDED), added).context("无法写入部署记录")?;
     switch(target, &staging, &backup, &ops, progress)?;
 
     // the switch is done: record it
-    let added: String = report.added.iter().map(|p| format!("{p}\n")).collect();
-    fs::write(backup.join(ADDED), added).context("无法写入部署记录")?;
     if let Ok(t) = fs::read(state.join(DEPLOYED)) {
         fs::write(backup.join(DEPLOYED), t).context("无法写入部署记录")?;
     }
@@ -189,8 +191,22 @@ fn verify_in_place(target: &Path, sums: &super::Sums, progress: &dyn Progress) -
     Ok(sums.len())
 }
 
+/// Undo a switch that was interrupted (power cut, killed process): `previous.new/` exists only
+/// while files are being switched. Its saved files go back, the files it added go, and the
+/// target is the version before that deployment again. Returns whether there was one.
+pub fn recover(target: &Path) -> Result<bool> {
+    let pending = state(target).join(PREVIOUS_NEW);
+    if !pending.is_dir() {
+        return Ok(false);
+    }
+    restore(target, &pending, &crate::progress::Silent)?;
+    remove_if_exists(&pending)?;
+    Ok(true)
+}
+
 /// Restore the version before the last deployment (once).
 pub fn rollback(target: &Path, progress: &dyn Progress) -> Result<RollbackReport> {
+    recover(target)?;
     let state = state(target);
     let previous = state.join(PREVIOUS);
     if !previous.join(ADDED).is_file() {
@@ -199,8 +215,21 @@ pub fn rollback(target: &Path, progress: &dyn Progress) -> Result<RollbackReport
             target.display()
         );
     }
-    let added = fs::read_to_string(previous.join(ADDED)).context("无法读取部署记录")?;
-    let files_dir = previous.join(FILES);
+    let report = restore(target, &previous, progress)?;
+    match fs::read(previous.join(DEPLOYED)) {
+        Ok(t) => fs::write(state.join(DEPLOYED), t).context("无法写入部署记录")?,
+        Err(_) => remove_if_exists(&state.join(DEPLOYED))?,
+    }
+    fs::remove_dir_all(&previous).with_context(|| format!("无法删除 {}", previous.display()))?;
+    Ok(report)
+}
+
+/// Put back what a deployment saved in `saved_dir` (`previous/` or an interrupted
+/// `previous.new/`): remove the files it added, move the files it replaced or removed back.
+fn restore(target: &Path, saved_dir: &Path, progress: &dyn Progress) -> Result<RollbackReport> {
+    // no list yet: the switch had not begun
+    let added = fs::read_to_string(saved_dir.join(ADDED)).unwrap_or_default();
+    let files_dir = saved_dir.join(FILES);
     let saved = if files_dir.is_dir() {
         list_files(&files_dir, &[])?
     } else {
@@ -232,11 +261,6 @@ pub fn rollback(target: &Path, progress: &dyn Progress) -> Result<RollbackReport
         task.advance(p);
     }
     drop(task);
-    match fs::read(previous.join(DEPLOYED)) {
-        Ok(t) => fs::write(state.join(DEPLOYED), t).context("无法写入部署记录")?,
-        Err(_) => remove_if_exists(&state.join(DEPLOYED))?,
-    }
-    fs::remove_dir_all(&previous).with_context(|| format!("无法删除 {}", previous.display()))?;
     Ok(report)
 }
 
@@ -522,6 +546,30 @@ mod tests {
         let e = deploy(&out, &web, false, &Silent).unwrap_err();
         assert!(format!("{e:#}").contains("文件夹"), "{e:#}");
         assert!(!web.join("a").exists(), "nothing switched");
+    }
+
+    #[test]
+    fn an_interrupted_switch_is_undone_before_anything_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let (out, web) = (dir.path().join("output"), dir.path().join("www"));
+        build(&out, &[("index.html", "v1")]);
+        deploy(&out, &web, false, &Silent).unwrap();
+        // as if the power failed while switching to a version 2 that adds new.html
+        let pending = web.join(STATE_DIR).join(PREVIOUS_NEW);
+        fs::create_dir_all(pending.join(FILES)).unwrap();
+        fs::write(pending.join(ADDED), "new.html\n").unwrap();
+        fs::rename(
+            web.join("index.html"),
+            pending.join(FILES).join("index.html"),
+        )
+        .unwrap();
+        fs::write(web.join("index.html"), "v2").unwrap();
+        fs::write(web.join("new.html"), "n").unwrap();
+        assert!(recover(&web).unwrap());
+        assert_eq!(read(&web.join("index.html")), "v1");
+        assert!(!web.join("new.html").exists() && !pending.exists());
+        assert!(verify(&web, &Silent).unwrap().is_clean());
+        assert!(!recover(&web).unwrap());
     }
 
     #[test]
