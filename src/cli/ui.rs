@@ -2,7 +2,7 @@
 
 use crate::progress::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -55,19 +55,21 @@ impl Ui {
         CliProgress {
             mode,
             state: Mutex::new(None),
+            log: Mutex::new(Box::new(std::io::stderr())),
         }
     }
 }
 
-/// Tasks with at least this many items get progress lines in a log and a summary line.
-const LONG_TASK: usize = 50;
+/// In a log, a task reports at most this often, and only a task that takes longer gets a
+/// summary line (a short one is summed up by the command's last line).
+const LOG_EVERY: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Off,
     /// A bar on stderr (a terminal).
     Bar,
-    /// Plain lines on stderr (a log, a pipe): every item, or about every tenth of the task.
+    /// Plain lines on stderr (a log, a pipe): every item, or a line every few seconds.
     Lines {
         every_item: bool,
     },
@@ -78,6 +80,7 @@ struct State {
     total: usize,
     done: usize,
     started: Instant,
+    last_line: Instant,
     bar: Option<ProgressBar>,
 }
 
@@ -86,12 +89,19 @@ struct State {
 pub struct CliProgress {
     mode: Mode,
     state: Mutex<Option<State>>,
+    /// Where the lines go: stderr (a buffer in tests).
+    log: Mutex<Box<dyn std::io::Write + Send>>,
 }
 
 impl CliProgress {
     fn with<R>(&self, f: impl FnOnce(&mut Option<State>) -> R) -> R {
         let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut guard)
+    }
+
+    fn line(&self, text: String) {
+        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = writeln!(log, "{text}");
     }
 }
 
@@ -120,6 +130,7 @@ impl Progress for CliProgress {
                 total,
                 done: 0,
                 started: Instant::now(),
+                last_line: Instant::now(),
                 bar,
             })
         });
@@ -132,13 +143,11 @@ impl Progress for CliProgress {
             s.done += 1;
             match (mode, &s.bar) {
                 (_, Some(bar)) => bar.inc(1),
-                (Mode::Lines { every_item }, None) => {
-                    // a log gets about ten lines for a long task, none for a short one
-                    let step = (s.total / 10).max(1);
-                    let long = s.total >= LONG_TASK;
-                    if every_item || (long && (s.done % step == 0 || s.done == s.total)) {
-                        eprintln!("{} [{}/{}] {item}", s.what, s.done, s.total);
-                    }
+                (Mode::Lines { every_item }, None)
+                    if every_item || s.last_line.elapsed() >= LOG_EVERY =>
+                {
+                    self.line(format!("{} [{}/{}] {item}", s.what, s.done, s.total));
+                    s.last_line = Instant::now();
                 }
                 _ => {}
             }
@@ -152,20 +161,19 @@ impl Progress for CliProgress {
             if let Some(bar) = &s.bar {
                 bar.finish_and_clear();
             }
-            // the summary of a long task (a short one is summed up by the command's last line)
             let summarise = match mode {
                 Mode::Lines { every_item: true } => true,
                 Mode::Off => false,
-                _ => s.total >= LONG_TASK,
+                _ => s.started.elapsed() >= LOG_EVERY,
             };
             if summarise && s.total > 0 {
-                eprintln!(
+                self.line(format!(
                     "{}：完成 {}/{} 项，用时 {}",
                     s.what,
                     s.done,
                     s.total,
                     seconds(s.started.elapsed())
-                );
+                ));
             }
         });
     }
@@ -174,4 +182,45 @@ impl Progress for CliProgress {
 /// `1.2 秒`
 pub fn seconds(d: Duration) -> String {
     format!("{:.1} 秒", d.as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// A shared buffer standing in for stderr.
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+    impl Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn run(verbosity: Verbosity) -> String {
+        let mut p = Ui { verbosity }.progress();
+        let buf = Buf::default();
+        p.log = Mutex::new(Box::new(buf.clone()));
+        p.start("生成报告", 2);
+        p.advance("2024/a");
+        p.advance("2024/b");
+        p.finish();
+        String::from_utf8(buf.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn verbose_lists_every_item_and_sums_up_quiet_says_nothing() {
+        let v = run(Verbosity::Verbose);
+        assert!(
+            v.starts_with("生成报告 [1/2] 2024/a\n生成报告 [2/2] 2024/b\n"),
+            "{v}"
+        );
+        assert!(v.contains("生成报告：完成 2/2 项，用时 "), "{v}");
+        assert_eq!(run(Verbosity::Quiet), "");
+    }
 }
