@@ -10,9 +10,15 @@ use std::path::Path;
 /// Larger files are refused: no real report comes near this, and it bounds memory and time.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
+/// Read `abs` as text, naming it `rel` in diagnostics; a warning (a GBK file read anyway) is
+/// dropped: callers that report diagnostics use [`read_source_with_warnings`].
+pub fn read_source(abs: &Path, rel: &Path) -> Result<SourceFile, Diagnostic> {
+    read_source_with_warnings(abs, rel, &mut Diagnostics::new())
+}
+
 /// Read `abs` as text, naming it `rel` in diagnostics. Warnings (a GBK file read anyway) are
 /// added to `warnings`; a file that cannot be used is the error.
-pub fn read_source(
+pub fn read_source_with_warnings(
     abs: &Path,
     rel: &Path,
     warnings: &mut Diagnostics,
@@ -127,7 +133,7 @@ mod tests {
 
     fn read(p: &Path) -> (Result<SourceFile, Diagnostic>, Diagnostics) {
         let mut w = Diagnostics::new();
-        (read_source(p, Path::new("a.md"), &mut w), w)
+        (read_source_with_warnings(p, Path::new("a.md"), &mut w), w)
     }
 
     #[test]
@@ -148,7 +154,7 @@ mod tests {
         let d = read(&p).0.unwrap_err();
         assert_eq!((d.line, d.column), (2, 3));
         assert!(d.message.contains("UTF-8"));
-        let d = read_source(dir.path(), Path::new("x"), &mut Diagnostics::new()).unwrap_err();
+        let d = read_source(dir.path(), Path::new("x")).unwrap_err();
         assert!(d.message.contains("文件夹"));
     }
 
