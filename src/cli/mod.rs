@@ -97,7 +97,7 @@ pub enum Command {
         #[arg(long)]
         year: Option<u16>,
     },
-    /// 把生成的网站部署到网站根目录：先暂存再整体切换，逐个校验，可撤回. Deploy the built site into a web root.
+    /// 把生成的网站部署到网站根目录：先复制到暂存文件夹并校验，再逐个改名换上，可撤回. Deploy the built site into a web root.
     Deploy {
         /// 网站根目录（本机文件夹或已挂载的共享文件夹）. The web root.
         target: PathBuf,
