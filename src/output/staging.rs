@@ -84,7 +84,7 @@ fn safe_relative(p: &str) -> bool {
 pub fn write_site(target: &Path, files: &[OutputFile]) -> Result<(), StagingError> {
     let (staging, old) = siblings(target);
     recover(target, &staging, &old)?;
-    if target.join(".nianbao-deploy").exists() {
+    if target.join(crate::deploy::STATE_DIR).exists() {
         return Err(StagingError::WebRoot(target.to_path_buf()));
     }
     if !is_ours_or_empty(target)? {
