@@ -4,16 +4,19 @@
 //! The pipeline has explicit phases shared by `build`, `check` and `serve`:
 //! load ([`content::load_site`]) → check ([`check::check_site`]) → render
 //! ([`render::render_site`]) → write ([`output::write_site`] for `build`, [`output::MemorySite`]
-//! for `serve`), driven by [`build`].
+//! for `serve`), driven by [`build`]. Long phases report to a [`progress::Progress`]; a built
+//! site is published and checked by [`deploy`].
 
 pub mod build;
 pub mod check;
 pub mod cli;
 pub mod config;
 pub mod content;
+pub mod deploy;
 pub mod diagnostics;
 pub mod export;
 pub mod output;
+pub mod progress;
 pub mod render;
 pub mod scaffold;
 pub mod serve;

@@ -4,7 +4,7 @@ use clap::Parser;
 
 fn main() {
     let cli = nianbao::cli::Cli::parse();
-    if !cli.root.is_dir() {
+    if cli.command.needs_site() && !cli.root.is_dir() {
         eprintln!("error: 站点文件夹不存在：{}", cli.root.display());
         std::process::exit(1);
     }

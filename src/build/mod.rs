@@ -5,7 +5,8 @@ use crate::check::check_site;
 use crate::content::{Site, load_site};
 use crate::diagnostics::Diagnostics;
 use crate::output::{self, OutputFile, StagingError};
-use crate::render::{RenderOptions, Theme, render_site};
+use crate::progress::{Progress, Silent};
+use crate::render::{RenderOptions, Theme, render_site_with_progress};
 use anyhow::{Context, Result};
 use std::path::Path;
 
@@ -42,8 +43,17 @@ pub fn load_and_check(root: &Path) -> Checked {
 
 /// Phase 3: render the site to files, with the marker and SHA256SUMS added.
 pub fn render(site: &Site, opts: &RenderOptions) -> Result<Vec<OutputFile>> {
+    render_with_progress(site, opts, &Silent)
+}
+
+/// [`render`], reporting each report to `progress`.
+pub fn render_with_progress(
+    site: &Site,
+    opts: &RenderOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<OutputFile>> {
     let theme = Theme::load(&site.root, &site.config.theme)?;
-    let files = render_site(site, &theme, opts)?;
+    let files = render_site_with_progress(site, &theme, opts, progress)?;
     Ok(output::finish(files))
 }
 
@@ -59,7 +69,17 @@ pub fn default_output(root: &Path) -> std::path::PathBuf {
 
 /// Render and write, with context naming the output folder.
 pub fn render_and_write(site: &Site, opts: &RenderOptions, target: &Path) -> Result<usize> {
-    let files = render(site, opts)?;
+    render_and_write_with_progress(site, opts, target, &Silent)
+}
+
+/// [`render_and_write`], reporting each report to `progress`.
+pub fn render_and_write_with_progress(
+    site: &Site,
+    opts: &RenderOptions,
+    target: &Path,
+    progress: &dyn Progress,
+) -> Result<usize> {
+    let files = render_with_progress(site, opts, progress)?;
     write(target, &files).with_context(|| format!("输出到 {} 失败", target.display()))?;
     Ok(files.len())
 }

@@ -9,6 +9,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod site_ops;
+pub mod ui;
+
+use ui::{Ui, Verbosity};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "nianbao",
@@ -20,6 +25,14 @@ pub struct Cli {
     /// 站点文件夹（含 site.toml）；默认为当前文件夹. The site's folder (where site.toml is).
     #[arg(long, global = true, value_name = "DIR", default_value = ".")]
     pub root: PathBuf,
+
+    /// 只显示错误. Errors only.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// 显示每一步的细节. Every item of long work, and details.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
 
     #[command(subcommand)]
     pub command: Command,
@@ -70,6 +83,69 @@ pub enum Command {
         /// 年份，如 2025. Report year.
         year: u16,
     },
+    /// 新建站点：site.toml（每项有中文说明）、一个机关和今年的报告. Create a new site, ready to serve.
+    Init {
+        /// 新站点的文件夹（不存在时创建），默认为 --root. Folder of the new site.
+        dir: Option<PathBuf>,
+        /// 机关文件夹名（出现在网址中）. Organisation folder name.
+        #[arg(long, default_value = "jiguan")]
+        org: String,
+        /// 机关全称，如「寺下镇人民政府」. The organisation's full name.
+        #[arg(long)]
+        name: Option<String>,
+        /// 报告年份，默认为今年. Report year (default: this year).
+        #[arg(long)]
+        year: Option<u16>,
+    },
+    /// 把生成的网站部署到网站根目录：先复制到暂存文件夹并校验，再逐个改名换上，可撤回. Deploy the built site into a web root.
+    Deploy {
+        /// 网站根目录（本机文件夹或已挂载的共享文件夹）. The web root.
+        target: PathBuf,
+        /// 撤回最近一次部署，恢复上一版本. Restore the version before the last deploy.
+        #[arg(long, conflicts_with_all = ["prune", "from"])]
+        rollback: bool,
+        /// 同时移除目标中不是 nianbao 部署的文件（可用 --rollback 找回）. Also remove files nianbao did not put there.
+        #[arg(long)]
+        prune: bool,
+        /// 要部署的网站，默认 <root>/output. The built site to deploy.
+        #[arg(long, value_name = "DIR")]
+        from: Option<PathBuf>,
+    },
+    /// 按 SHA256SUMS 校验网站副本，列出被改动、缺少和多出的文件. Compare a copy with its SHA256SUMS.
+    Verify {
+        /// 要校验的文件夹（含 SHA256SUMS）. The folder to check.
+        dir: PathBuf,
+    },
+    /// 把生成的网站打成一个 zip（内含 SHA256SUMS，内容相同则字节相同）. The built site as one deterministic zip.
+    Package {
+        /// zip 文件的位置，默认 <root>/site.zip. Where to write the zip.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// 要打包的网站，默认 <root>/output. The built site to package.
+        #[arg(long, value_name = "DIR")]
+        from: Option<PathBuf>,
+    },
+    /// 输出命令补全脚本（bash、zsh、fish、powershell、elvish）. Print a shell completion script.
+    Completions {
+        /// bash | zsh | fish | powershell | elvish
+        shell: clap_complete::Shell,
+    },
+    /// 输出 man 手册页（roff 格式），如 nianbao man > nianbao.1. Print the man page (roff).
+    Man,
+}
+
+impl Command {
+    /// Whether the command works on an existing site folder (`--root`).
+    pub fn needs_site(&self) -> bool {
+        !matches!(
+            self,
+            Command::Init { .. }
+                | Command::Verify { .. }
+                | Command::Completions { .. }
+                | Command::Man
+                | Command::Deploy { rollback: true, .. }
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -81,6 +157,15 @@ pub enum CheckFormat {
 /// Run a parsed command line. Returns the process exit code.
 pub fn run(cli: Cli) -> Result<i32> {
     let root = cli.root;
+    let ui = Ui {
+        verbosity: if cli.quiet {
+            Verbosity::Quiet
+        } else if cli.verbose {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        },
+    };
     match cli.command {
         Command::Build {
             output,
@@ -92,8 +177,10 @@ pub fn run(cli: Cli) -> Result<i32> {
             {
                 bail!("--base-url {m}");
             }
+            let started = std::time::Instant::now();
             let checked = build::load_and_check(&root);
-            print_diagnostics(&checked);
+            print_diagnostics(&checked, ui);
+            ui.detail(format!("读取和检查：{}", ui::seconds(started.elapsed())));
             let Some(site) = checked.site.as_ref().filter(|_| !checked.has_errors()) else {
                 eprintln!("生成已停止：请先改正上面的错误。output/ 保持不变。");
                 return Ok(1);
@@ -103,19 +190,20 @@ pub fn run(cli: Cli) -> Result<i32> {
                 base_url,
                 no_downloads,
             };
-            let n = build::render_and_write(site, &opts, &target)?;
-            println!(
-                "已生成 {} 份报告、{n} 个文件到 {}",
+            let n = build::render_and_write_with_progress(site, &opts, &target, &ui.progress())?;
+            ui.info(format!(
+                "已生成 {} 份报告、{n} 个文件到 {}（用时 {}）",
                 site.reports.len(),
-                target.display()
-            );
+                target.display(),
+                ui::seconds(started.elapsed())
+            ));
             Ok(0)
         }
         Command::Check { format } => {
             let checked = build::load_and_check(&root);
             match format {
                 CheckFormat::Json => println!("{}", render_json(&checked.diagnostics)),
-                CheckFormat::Text => print_diagnostics(&checked),
+                CheckFormat::Text => print_diagnostics(&checked, ui),
             }
             Ok(i32::from(checked.has_errors()))
         }
@@ -141,23 +229,56 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::New { org, year } => {
             let created = crate::scaffold::new_report(&root, &org, year)?;
             for f in &created.files {
-                println!("已创建 {}", f.display());
+                ui.info(format!("已创建 {}", f.display()));
             }
             if let Some(y) = created.from {
-                println!(
+                ui.info(format!(
                     "已从 {y} 年的报告复制正文，统计表已清零，「二、上年结转」和「现行有效件数」按 {y} 年数据填好。"
-                );
+                ));
             }
             if created.org_created {
-                println!("提示：请在 org.toml 中填写机关全称（name）等信息。");
+                ui.info("提示：请在 org.toml 中填写机关全称（name）等信息。");
             }
+            Ok(0)
+        }
+        Command::Init {
+            dir,
+            org,
+            name,
+            year,
+        } => site_ops::init(ui, &dir.unwrap_or(root), org, name, year),
+        Command::Deploy {
+            target,
+            rollback,
+            prune,
+            from,
+        } => site_ops::deploy(ui, &root, &target, from, rollback, prune),
+        Command::Verify { dir } => site_ops::verify(ui, &dir),
+        Command::Package { output, from } => site_ops::package(ui, &root, from, output),
+        Command::Completions { shell } => {
+            site_ops::print_bytes(&site_ops::completions(shell))?;
+            Ok(0)
+        }
+        Command::Man => {
+            site_ops::print_bytes(&site_ops::man()?)?;
             Ok(0)
         }
     }
 }
 
-fn print_diagnostics(checked: &build::Checked) {
+/// Diagnostics on stderr; `--quiet` keeps the errors only and drops the summary line.
+fn print_diagnostics(checked: &build::Checked, ui: Ui) {
     let style = Style::for_stderr();
+    if ui.quiet() {
+        let errors: crate::diagnostics::Diagnostics = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == crate::diagnostics::Severity::Error)
+            .cloned()
+            .collect();
+        eprint!("{}", render_text(&errors, style));
+        return;
+    }
     eprint!("{}", render_text(&checked.diagnostics, style));
     eprintln!(
         "{}",
@@ -172,7 +293,7 @@ where
     T: Into<std::ffi::OsString> + Clone,
 {
     let cli = Cli::try_parse_from(args)?;
-    if !cli.root.exists() {
+    if cli.command.needs_site() && !cli.root.exists() {
         bail!("站点文件夹不存在：{}", cli.root.display());
     }
     run(cli)

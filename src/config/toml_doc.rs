@@ -14,16 +14,83 @@ pub fn parse<'i>(
     offset: usize,
 ) -> Result<Spanned<DeTable<'i>>, Diagnostic> {
     DeTable::parse(text).map_err(|e| {
-        let at = e.span().map(|s| s.start).unwrap_or(0) + offset;
+        let at = e.span().map(|s| s.start).unwrap_or(0);
+        if let Some((pos, msg)) = fullwidth_hint(text, at) {
+            return Diagnostic::at(Severity::Error, rule::SYNTAX, src, pos + offset, msg);
+        }
         let msg = e.message().trim().to_string();
         Diagnostic::at(
             Severity::Error,
             rule::SYNTAX,
             src,
-            at,
+            at + offset,
             format!("TOML 语法错误：{}", translate_toml_message(&msg)),
         )
     })
+}
+
+/// The half-width (ASCII) character a full-width one typed with a Chinese input method stands
+/// for: `１` → `1`, `，` → `,`, `　` → ` `, `“` → `"`.
+fn half_width(c: char) -> Option<char> {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0),
+        '\u{3000}' => Some(' '),
+        '“' | '”' => Some('"'),
+        '、' => Some(','),
+        _ => None,
+    }
+}
+
+/// When a TOML syntax error sits on a line (or just after one) holding full-width characters
+/// outside strings and comments, the precise message: where the first run starts, and what to
+/// type instead (「１２」应写作 12).
+pub fn fullwidth_hint(text: &str, error_at: usize) -> Option<(usize, String)> {
+    let at = error_at.min(text.len());
+    let line_start = |i: usize| text[..i].rfind('\n').map_or(0, |p| p + 1);
+    let this = line_start(at);
+    let mut starts = vec![this];
+    if this > 0 {
+        starts.push(line_start(this - 1));
+    }
+    for start in starts {
+        let line = text[start..].split('\n').next().unwrap_or("");
+        let mut in_string = false;
+        let mut run: Option<(usize, String, String)> = None;
+        for (i, c) in line.char_indices() {
+            if run.is_none() {
+                if c == '"' {
+                    in_string = !in_string;
+                }
+                if in_string {
+                    continue;
+                }
+                if c == '#' {
+                    break;
+                }
+            }
+            match (half_width(c), run.as_mut()) {
+                (Some(h), Some((_, wide, narrow))) => {
+                    wide.push(c);
+                    narrow.push(h);
+                }
+                (Some(h), None) => run = Some((start + i, c.to_string(), h.to_string())),
+                (None, Some(_)) => break,
+                (None, None) => {}
+            }
+        }
+        if let Some((pos, wide, narrow)) = run {
+            let fix = if narrow.trim().is_empty() {
+                "应删去或改为半角空格".to_string()
+            } else {
+                format!("应写作 {}", narrow.trim())
+            };
+            let msg = format!(
+                "「{wide}」是全角字符，{fix}（请切换到英文/半角输入法，数字、逗号、方括号、等号、引号都用半角）"
+            );
+            return Some((pos, msg));
+        }
+    }
+    None
 }
 
 /// Keep toml's own wording (precise) but name the commonest cases in Chinese first.
@@ -310,6 +377,41 @@ impl<'a, 'i> TableReader<'a, 'i> {
 
 #[cfg(test)]
 mod tests {
+    use crate::diagnostics::SourceFile;
+
+    fn syntax_error(text: &str) -> crate::diagnostics::Diagnostic {
+        let src = SourceFile::new("tables.toml", text.to_string());
+        parse(&src, &src.text, 0).unwrap_err()
+    }
+
+    #[test]
+    fn fullwidth_digits_get_the_fix_at_their_position() {
+        let d = syntax_error("format = \"2021\"\n[active]\nlicensing = １２\n");
+        assert_eq!((d.line, d.column), (3, 13));
+        assert!(
+            d.message.contains("「１２」") && d.message.contains("应写作 12"),
+            "{}",
+            d.message
+        );
+        let d = syntax_error("received = [1，0, 0]\n");
+        assert_eq!((d.line, d.column), (1, 14));
+        assert!(d.message.contains("应写作 ,"), "{}", d.message);
+        let d = syntax_error("a = 1\nb =\u{3000}2\n");
+        assert_eq!((d.line, d.column), (2, 4));
+        assert!(
+            d.message.contains("全角空格") || d.message.contains("半角空格"),
+            "{}",
+            d.message
+        );
+    }
+
+    #[test]
+    fn fullwidth_text_in_strings_and_comments_is_left_alone() {
+        // the error is the missing value; the full-width text is legitimate
+        let d = syntax_error("a = \"１２\"  # 注释：１２\nb = \n");
+        assert!(d.message.starts_with("TOML 语法错误"), "{}", d.message);
+    }
+
     use super::*;
 
     const KNOWN: &[&str] = &["title", "published", "archived"];

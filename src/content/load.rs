@@ -1,6 +1,6 @@
 //! Walking `content/` and loading every organisation and report.
 
-use super::read::read_source;
+use super::read::read_source_with_warnings;
 use super::{Attachment, Org, Report, Site};
 use crate::config::{FrontMatter, OrgConfig, SiteConfig};
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity, rule};
@@ -35,7 +35,7 @@ pub fn load_site(root: &Path) -> Loaded {
             diagnostics: diags,
         };
     }
-    let config = match read_source(&site_path, Path::new("site.toml")) {
+    let config = match read_source_with_warnings(&site_path, Path::new("site.toml"), &mut diags) {
         Ok(src) => {
             let (config, d) = SiteConfig::parse(&src);
             diags.extend(d);
@@ -80,7 +80,7 @@ pub fn load_site(root: &Path) -> Loaded {
             ));
             continue;
         }
-        match read_source(&org_toml, &rel.join("org.toml")) {
+        match read_source_with_warnings(&org_toml, &rel.join("org.toml"), &mut diags) {
             Ok(src) => {
                 let (org, d) = OrgConfig::parse(&src);
                 diags.extend(d);
@@ -226,7 +226,7 @@ fn load_report(
     if diags.has_errors() {
         return (None, diags);
     }
-    let markdown = match read_source(&md_path, &rel.join("report.md")) {
+    let markdown = match read_source_with_warnings(&md_path, &rel.join("report.md"), &mut diags) {
         Ok(s) => s,
         Err(d) => {
             diags.push(d);
@@ -239,14 +239,15 @@ fn load_report(
         diags.extend(report_diags);
         return (None, diags);
     };
-    let tables_src = match read_source(&tables_path, &rel.join("tables.toml")) {
-        Ok(s) => s,
-        Err(d) => {
-            diags.extend(report_diags);
-            diags.push(d);
-            return (None, diags);
-        }
-    };
+    let tables_src =
+        match read_source_with_warnings(&tables_path, &rel.join("tables.toml"), &mut diags) {
+            Ok(s) => s,
+            Err(d) => {
+                diags.extend(report_diags);
+                diags.push(d);
+                return (None, diags);
+            }
+        };
     let (tables, d) = parse_tables(&tables_src, front.archived);
     let Some(tables) = tables else {
         // the tables could not be read at all: nothing to publish, whatever `archived` says

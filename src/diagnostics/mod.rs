@@ -42,6 +42,8 @@ pub mod rule {
     pub const R2: &str = "R2";
     pub const R3: &str = "R3";
     pub const R4: &str = "R4";
+    /// A file was read, but not in the encoding it should be saved in (GBK instead of UTF-8).
+    pub const ENCODING: &str = "encoding";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -41,6 +41,23 @@ pub fn year_zip(year: u16, files: &[&OutputFile]) -> Result<OutputFile> {
     ))
 }
 
+/// Whether the local header of the entry `name` in the zip `bytes` has the UTF-8 flag (bit 11).
+#[cfg(test)]
+pub(crate) fn utf8_flagged(bytes: &[u8], name: &str) -> bool {
+    let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]);
+    let mut i = 0;
+    while i + 30 <= bytes.len() {
+        if bytes[i..i + 4] == [0x50, 0x4b, 0x03, 0x04] {
+            let len = u16_at(i + 26) as usize;
+            if bytes.get(i + 30..i + 30 + len) == Some(name.as_bytes()) {
+                return u16_at(i + 6) & 0x0800 != 0;
+            }
+        }
+        i += 1;
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,7 +70,7 @@ mod tests {
         let z2 = year_zip(2024, &[&b, &a]).unwrap();
         assert_eq!(z1, z2);
         assert_eq!(z1.path, "downloads/2024.zip");
-        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(z1.bytes)).unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(z1.bytes.clone())).unwrap();
         assert_eq!(archive.len(), 2);
         assert_eq!(
             archive.by_index(0).unwrap().name().unwrap(),
@@ -61,5 +78,7 @@ mod tests {
         );
         let e = archive.by_index(1).unwrap();
         assert_eq!(e.name().unwrap(), "寺下/寺下-2024.json");
+        drop(e);
+        assert!(utf8_flagged(&z1.bytes, "寺下/寺下-2024.json"));
     }
 }

@@ -11,6 +11,8 @@ use std::path::{Component, Path, PathBuf};
 pub enum StagingError {
     /// The target exists, is not empty, and was not made by nianbao.
     NotOurs(PathBuf),
+    /// The target is a web root that `nianbao deploy` published to (it may hold other files).
+    WebRoot(PathBuf),
     /// An output path that would escape the output folder (a bug, or a hostile theme).
     BadPath(String),
     Io(PathBuf, std::io::Error),
@@ -22,6 +24,11 @@ impl std::fmt::Display for StagingError {
             StagingError::NotOurs(p) => write!(
                 f,
                 "拒绝替换 {}：该文件夹不为空，且不是 nianbao 生成的（缺少 {MARKER}）。请换一个输出文件夹（--output），或自行清空它",
+                p.display()
+            ),
+            StagingError::WebRoot(p) => write!(
+                f,
+                "拒绝替换 {}：这是 nianbao deploy 部署过的网站根目录（可能还有其他文件）。请生成到别处，再用 nianbao deploy 更新它",
                 p.display()
             ),
             StagingError::BadPath(p) => write!(f, "输出路径不安全：{p}"),
@@ -77,6 +84,9 @@ fn safe_relative(p: &str) -> bool {
 pub fn write_site(target: &Path, files: &[OutputFile]) -> Result<(), StagingError> {
     let (staging, old) = siblings(target);
     recover(target, &staging, &old)?;
+    if target.join(crate::deploy::STATE_DIR).exists() {
+        return Err(StagingError::WebRoot(target.to_path_buf()));
+    }
     if !is_ours_or_empty(target)? {
         return Err(StagingError::NotOurs(target.to_path_buf()));
     }

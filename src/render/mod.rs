@@ -11,7 +11,7 @@ pub mod tables_html;
 pub mod theme;
 pub mod urls;
 
-pub use pages::render_site;
+pub use pages::{render_site, render_site_with_progress};
 pub use theme::Theme;
 
 /// Options that change what is rendered (not how the model is read).

@@ -48,6 +48,16 @@ struct Ctx<'a> {
 
 /// Render the whole site. Fails on a template error (with the template named).
 pub fn render_site(site: &Site, theme: &Theme, opts: &RenderOptions) -> Result<Vec<OutputFile>> {
+    render_site_with_progress(site, theme, opts, &crate::progress::Silent)
+}
+
+/// [`render_site`], reporting each report (page and downloads) to `progress` as it is done.
+pub fn render_site_with_progress(
+    site: &Site,
+    theme: &Theme,
+    opts: &RenderOptions,
+    progress: &dyn crate::progress::Progress,
+) -> Result<Vec<OutputFile>> {
     let mut tera = tera::Tera::default();
     let templates: Vec<(&str, &str)> = theme
         .templates
@@ -85,14 +95,23 @@ pub fn render_site(site: &Site, theme: &Theme, opts: &RenderOptions) -> Result<V
         site_json,
     };
 
-    let mut files: Vec<OutputFile> = site
+    let what = if opts.no_downloads {
+        "生成报告页面"
+    } else {
+        "生成报告页面和下载文件（PDF、Word、Excel）"
+    };
+    let task = crate::progress::Task::start(progress, what, site.reports.len());
+    let rendered = site
         .reports
         .par_iter()
-        .map(|r| ctx.report_files(r))
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .flatten()
-        .collect();
+        .map(|r| {
+            let files = ctx.report_files(r);
+            task.advance(&format!("{}/{}", r.year, r.org));
+            files
+        })
+        .collect::<Result<Vec<_>>>();
+    drop(task);
+    let mut files: Vec<OutputFile> = rendered?.into_iter().flatten().collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let mut zips = Vec::new();
     if !opts.no_downloads {

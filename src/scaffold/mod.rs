@@ -1,6 +1,8 @@
 //! `nianbao new <org> <year>`: a new report with the six section headings, the table markers
 //! and zero-filled tables in the newest national format (written from its definition).
 
+pub mod init;
+
 use crate::content::Report;
 use crate::tables::Value;
 use crate::tables::def::{FormatDef, Layout};

@@ -1,0 +1,83 @@
+//! Progress of long work (rendering and exporting many reports, copying a site, importing
+//! files), reported through a small trait so that the library stays free of any UI: the command
+//! line implements it with a progress bar or plain lines, tests and the preview server use
+//! [`Silent`].
+
+/// Receives the progress of one task at a time. Called from worker threads.
+pub trait Progress: Sync {
+    /// A task of `total` items starts: `what` names it for people (「生成报告」).
+    fn start(&self, what: &str, total: usize);
+    /// One item is done; `item` names it (`2024/sixia`).
+    fn advance(&self, item: &str);
+    /// The task is over (also after a failure).
+    fn finish(&self);
+}
+
+/// Reports nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Silent;
+
+impl Progress for Silent {
+    fn start(&self, _: &str, _: usize) {}
+    fn advance(&self, _: &str) {}
+    fn finish(&self) {}
+}
+
+/// Calls `start` now and `finish` when dropped, so a task is closed on every path (`?`
+/// included).
+pub struct Task<'a> {
+    progress: &'a dyn Progress,
+}
+
+impl<'a> Task<'a> {
+    pub fn start(progress: &'a dyn Progress, what: &str, total: usize) -> Self {
+        progress.start(what, total);
+        Task { progress }
+    }
+    pub fn advance(&self, item: &str) {
+        self.progress.advance(item);
+    }
+}
+
+impl Drop for Task<'_> {
+    fn drop(&mut self) {
+        self.progress.finish();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    struct Log(Mutex<Vec<String>>);
+    impl Progress for Log {
+        fn start(&self, what: &str, total: usize) {
+            self.0.lock().unwrap().push(format!("start {what} {total}"));
+        }
+        fn advance(&self, item: &str) {
+            self.0.lock().unwrap().push(format!("advance {item}"));
+        }
+        fn finish(&self) {
+            self.0.lock().unwrap().push("finish".into());
+        }
+    }
+
+    #[test]
+    fn a_task_is_finished_even_when_left_early() {
+        let log = Log::default();
+        let run = || -> Result<(), ()> {
+            let t = Task::start(&log, "x", 2);
+            t.advance("a");
+            Err(())?;
+            t.advance("b");
+            Ok(())
+        };
+        assert!(run().is_err());
+        assert_eq!(
+            *log.0.lock().unwrap(),
+            vec!["start x 2", "advance a", "finish"]
+        );
+    }
+}
