@@ -9,6 +9,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod import;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "nianbao",
@@ -69,6 +71,26 @@ pub enum Command {
         org: String,
         /// 年份，如 2025. Report year.
         year: u16,
+    },
+    /// 从已发布的 Word（.docx）或网页（.html）导入一份报告到 content/. Import a published report.
+    Import {
+        /// 要导入的文件（.docx、.html 或 .htm）. The file to import.
+        file: PathBuf,
+        /// 机关文件夹名，如 sixia. Organisation folder name.
+        #[arg(long)]
+        org: String,
+        /// 年份，如 2024. Report year.
+        #[arg(long)]
+        year: u16,
+        /// 标为存档报告（archived = true：按原样发布，数据不符只作警告）. Mark as archived.
+        #[arg(long)]
+        archived: bool,
+        /// 只显示识别结果和检查结果，不写入文件. Recognise and check, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// 覆盖已有的 report.md 和 tables.toml. Overwrite an existing report.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -153,6 +175,24 @@ pub fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
+        Command::Import {
+            file,
+            org,
+            year,
+            archived,
+            dry_run,
+            force,
+        } => import::run(
+            &root,
+            &crate::import::Options {
+                file,
+                org,
+                year,
+                archived,
+                dry_run,
+                force,
+            },
+        ),
     }
 }
 

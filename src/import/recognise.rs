@@ -1,0 +1,480 @@
+//! Table recognition: which national table (二, 三, 四) each source table is, in which format
+//! (2021 or 2019), and every cell mapped to its row and column of the definition — from the
+//! headers and row labels only (never the year or the cited 文号).
+
+use super::model::{Grid, Table};
+use super::text::{self, Number};
+use crate::tables::Value;
+use crate::tables::def::{CellKind, ColumnDef, FormatDef, Layout, RowDef, TableDef};
+use crate::tables::national::NATIONAL_FORMATS;
+
+/// The values found for one national table: per definition row, the cells (None: not found).
+#[derive(Debug, Clone)]
+pub struct TableValues {
+    pub def: &'static TableDef,
+    pub rows: Vec<Option<Vec<Value>>>,
+}
+
+impl TableValues {
+    fn new(def: &'static TableDef) -> Self {
+        TableValues {
+            def,
+            rows: vec![None; def.rows().len()],
+        }
+    }
+
+    /// Cells the definition has, and cells found.
+    pub fn counts(&self) -> (usize, usize) {
+        let mut total = 0;
+        let mut found = 0;
+        for (i, r) in self.rows.iter().enumerate() {
+            let n = self.def.columns_of(i).len();
+            total += n;
+            if r.is_some() {
+                found += n;
+            }
+        }
+        (total, found)
+    }
+
+    /// Labels of the rows not found.
+    pub fn missing(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.is_none())
+            .map(|(i, _)| self.def.row_label(i))
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Recognition {
+    /// None: no national table was recognised; every table is written as `custom`.
+    pub format: Option<&'static FormatDef>,
+    /// Per source table (in document order): the national table it was read into.
+    pub kinds: Vec<Option<&'static str>>,
+    /// One per table of the format, in its order.
+    pub tables: Vec<TableValues>,
+}
+
+/// One source table read against one national table definition.
+#[derive(Debug, Clone, Default)]
+struct Match {
+    /// (definition row, values)
+    rows: Vec<(usize, Vec<Value>)>,
+    /// Header labels of the format found in the table.
+    header_hits: usize,
+}
+
+impl Match {
+    fn score(&self) -> usize {
+        self.rows.len() * 10 + self.header_hits * 3
+    }
+}
+
+/// The comparison key of a label, with 行政规范性文件 and 规范性文件 one spelling.
+fn label_key(s: &str) -> String {
+    text::key(s).replace("行政规范性文件", "规范性文件")
+}
+
+/// How well a row's label cells (outermost first) fit a row definition; 0 = not at all.
+fn label_score(cells: &[String], def: &RowDef) -> i32 {
+    let Some(inner) = cells.last() else { return 0 };
+    let inner = label_key(inner);
+    let all: String = cells.iter().map(|c| label_key(c)).collect();
+    let dkey = label_key(def.label);
+    let (dnum, dcore) = text::split_number(&dkey);
+    let (inum, icore) = text::split_number(&inner);
+    let chars = |s: &str| s.chars().count();
+    let mut s = if icore == dcore {
+        100
+    } else if (chars(icore) >= 2 && dcore.starts_with(icore))
+        || (chars(dcore) >= 2 && icore.starts_with(dcore))
+    {
+        // a label cut short, or one with a note appended
+        60
+    } else if chars(dcore) >= 2 && all.contains(dcore) {
+        50
+    } else {
+        return 0;
+    };
+    if !inum.is_empty() && !dnum.is_empty() {
+        s += if inum == dnum { 20 } else { -50 };
+    }
+    for g in def.groups {
+        let gk = label_key(g);
+        let (_, gcore) = text::split_number(&gk);
+        if all.contains(gcore) {
+            s += 10;
+        }
+    }
+    s
+}
+
+const MIN_SCORE: i32 = 50;
+
+/// A cell's text as a value of a column of `kind`.
+pub fn cell_value(raw: &str, kind: CellKind) -> Value {
+    let clean = text::clean_line(raw);
+    if text::key(&clean).is_empty() {
+        return Value::Blank;
+    }
+    match text::number(&clean) {
+        Some(Number::Int(n)) if n >= 0 || kind == CellKind::SignedCount => Value::Int(n),
+        Some(Number::Decimal(d)) if kind == CellKind::Amount => Value::Decimal(d),
+        _ => Value::Text(clean),
+    }
+}
+
+/// The origin of slot (r, c) when (r, c) is its top-left corner.
+fn origin_at(grid: &Grid, r: usize, c: usize) -> Option<(usize, usize)> {
+    let o = grid.slots.get(r)?.get(c).copied().flatten()?;
+    let top = (0..=r)
+        .rev()
+        .take_while(|&rr| grid.slots[rr][c] == Some(o))
+        .last()?;
+    let left = (0..=c)
+        .rev()
+        .take_while(|&cc| grid.slots[r][cc] == Some(o))
+        .last()?;
+    (top == r && left == c).then_some(o)
+}
+
+/// The distinct source cells of grid row `r` from column `from` to `to`, in order.
+fn distinct(grid: &Grid, r: usize, from: usize, to: usize) -> Vec<(usize, (usize, usize))> {
+    let mut out: Vec<(usize, (usize, usize))> = Vec::new();
+    for c in from..to.min(grid.width) {
+        if let Some(o) = grid.slots[r][c]
+            && out.last().is_none_or(|(_, p)| *p != o)
+        {
+            out.push((c, o));
+        }
+    }
+    out
+}
+
+fn is_numberish(s: &str) -> bool {
+    let k = text::key(s);
+    k.is_empty() || text::number(s).is_some() || k == "/" || k == "-" || k == "—"
+}
+
+/// Assign rows greedily, in source order, to the best unused definition row.
+fn assign(rows: &[&'static RowDef], labelled: Vec<(Vec<String>, Vec<Value>)>, out: &mut Match) {
+    let mut used = vec![false; rows.len()];
+    for (labels, values) in labelled {
+        let best = rows
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !used[*i])
+            .map(|(i, d)| (label_score(&labels, d), i))
+            .max();
+        if let Some((s, i)) = best
+            && s >= MIN_SCORE
+        {
+            used[i] = true;
+            out.rows.push((i, values));
+        }
+    }
+}
+
+fn match_blocks(table: &Table, grid: &Grid, def: &'static TableDef) -> Match {
+    let Layout::Blocks(blocks) = &def.layout else {
+        return Match::default();
+    };
+    let mut m = Match::default();
+    let header_keys: Vec<String> = blocks
+        .iter()
+        .flat_map(|b| b.columns.iter().map(|c| label_key(c.label)))
+        .collect();
+    let rows = def.rows();
+    let mut labelled = Vec::new();
+    for r in 0..grid.slots.len() {
+        let cells = distinct(grid, r, 0, grid.width);
+        for (_, o) in &cells {
+            if header_keys.contains(&label_key(&table.cell(*o).text)) {
+                m.header_hits += 1;
+            }
+        }
+        let Some(((_, first), rest)) = cells.split_first() else {
+            continue;
+        };
+        let label = table.cell(*first).text.clone();
+        if is_numberish(&label) || rest.is_empty() {
+            continue;
+        }
+        // the row's values, read with the columns of the definition row it will match
+        let texts: Vec<String> = rest
+            .iter()
+            .filter(|(c, _)| origin_at(grid, r, *c).is_some())
+            .map(|(_, o)| table.cell(*o).text.clone())
+            .collect();
+        if !texts.iter().any(|t| is_numberish(t)) {
+            continue;
+        }
+        labelled.push((vec![label], texts));
+    }
+    // convert texts to values once the row is known
+    let mut tmp = Match::default();
+    let raw: Vec<(Vec<String>, Vec<String>)> = labelled;
+    assign(
+        &rows,
+        raw.iter()
+            .map(|(l, t)| {
+                (
+                    l.clone(),
+                    t.iter().map(|s| Value::Text(s.clone())).collect(),
+                )
+            })
+            .collect(),
+        &mut tmp,
+    );
+    for (i, vals) in tmp.rows {
+        let cols = def.columns_of(i);
+        let texts: Vec<String> = vals.iter().map(|v| v.display()).collect();
+        m.rows.push((i, values_for(cols, &texts)));
+    }
+    m
+}
+
+fn values_for(cols: &[ColumnDef], texts: &[String]) -> Vec<Value> {
+    cols.iter()
+        .enumerate()
+        .map(|(j, c)| texts.get(j).map_or(Value::Blank, |t| cell_value(t, c.kind)))
+        .collect()
+}
+
+fn match_grid(table: &Table, grid: &Grid, def: &'static TableDef) -> Match {
+    let Layout::Grid {
+        columns,
+        column_groups,
+        ..
+    } = &def.layout
+    else {
+        return Match::default();
+    };
+    let mut m = Match::default();
+    let col_keys: Vec<String> = columns.iter().map(|c| label_key(c.label)).collect();
+    let mut col_at: Vec<Option<usize>> = vec![None; columns.len()];
+    let rows = def.rows();
+    for r in 0..grid.slots.len() {
+        for (c, o) in distinct(grid, r, 0, grid.width) {
+            let cell = table.cell(o);
+            let k = label_key(&cell.text);
+            if let Some(j) = col_keys.iter().position(|x| *x == k)
+                && col_at[j].is_none()
+                && cell.colspan == 1
+            {
+                col_at[j] = Some(c);
+                m.header_hits += 1;
+            }
+            if column_groups.iter().any(|g| label_key(g.label) == k) {
+                m.header_hits += 1;
+            }
+        }
+    }
+    let n = columns.len();
+    let found = col_at.iter().flatten().count();
+    let cols: Vec<Option<usize>> = if found >= 4 {
+        col_at
+    } else if grid.width > n {
+        (grid.width - n..grid.width).map(Some).collect()
+    } else {
+        return m;
+    };
+    let first_data = cols.iter().flatten().copied().min().unwrap_or(0);
+    if first_data == 0 {
+        return m;
+    }
+    let mut labelled = Vec::new();
+    for r in 0..grid.slots.len() {
+        let labels: Vec<String> = distinct(grid, r, 0, first_data)
+            .into_iter()
+            .map(|(_, o)| table.cell(o).text.clone())
+            .filter(|t| !text::key(t).is_empty())
+            .collect();
+        if labels.is_empty() {
+            continue;
+        }
+        let texts: Vec<String> = cols
+            .iter()
+            .map(|c| {
+                c.and_then(|c| origin_at(grid, r, c))
+                    .map_or(String::new(), |o| table.cell(o).text.clone())
+            })
+            .collect();
+        if !texts.iter().any(|t| text::number(t).is_some())
+            && !texts.iter().all(|t| is_numberish(t))
+        {
+            continue;
+        }
+        labelled.push((labels, texts));
+    }
+    let mut tmp = Match::default();
+    assign(
+        &rows,
+        labelled
+            .iter()
+            .map(|(l, t)| {
+                (
+                    l.clone(),
+                    t.iter().map(|s| Value::Text(s.clone())).collect(),
+                )
+            })
+            .collect(),
+        &mut tmp,
+    );
+    for (i, vals) in tmp.rows {
+        let texts: Vec<String> = vals.iter().map(|v| v.display()).collect();
+        m.rows.push((i, values_for(columns, &texts)));
+    }
+    m
+}
+
+fn match_strip(table: &Table, grid: &Grid, def: &'static TableDef) -> Match {
+    let Layout::Strip { columns, rows, .. } = &def.layout else {
+        return Match::default();
+    };
+    let mut m = Match::default();
+    let col_keys: Vec<String> = columns.iter().map(|c| label_key(c.label)).collect();
+    let row_keys: Vec<String> = rows.iter().map(|r| label_key(r.label)).collect();
+    // the header row naming the columns (结果维持 … 总计), repeated per row definition
+    let Some((hr, col_cells)) = (0..grid.slots.len())
+        .map(|r| {
+            let cells: Vec<(usize, usize)> = distinct(grid, r, 0, grid.width)
+                .into_iter()
+                .filter_map(|(c, o)| {
+                    let k = label_key(&table.cell(o).text);
+                    col_keys.iter().position(|x| *x == k).map(|j| (c, j))
+                })
+                .collect();
+            (r, cells)
+        })
+        .max_by_key(|(_, cells)| cells.len())
+        .filter(|(_, cells)| cells.len() >= columns.len())
+    else {
+        return m;
+    };
+    m.header_hits = col_cells.len();
+    // which row definition owns each column: the nearest row label above it
+    let mut owner: Vec<Option<usize>> = Vec::new();
+    for (k, &(c, _)) in col_cells.iter().enumerate() {
+        let mut found = None;
+        for r in (0..hr).rev() {
+            if let Some(o) = grid.slots[r][c] {
+                let key = label_key(&table.cell(o).text);
+                if let Some(i) = row_keys.iter().position(|x| *x == key) {
+                    found = Some(i);
+                    break;
+                }
+            }
+        }
+        owner.push(
+            found
+                .or(Some(k / columns.len()))
+                .filter(|i| *i < rows.len()),
+        );
+    }
+    m.header_hits += owner.iter().flatten().count();
+    // the data row: the first row below the header with a number in a mapped column
+    let Some(dr) = (hr + 1..grid.slots.len()).find(|&r| {
+        col_cells.iter().any(|&(c, _)| {
+            origin_at(grid, r, c).is_some_and(|o| text::number(&table.cell(o).text).is_some())
+        })
+    }) else {
+        return m;
+    };
+    let mut found: Vec<Option<Vec<Value>>> = vec![None; rows.len()];
+    for (k, &(c, j)) in col_cells.iter().enumerate() {
+        let Some(i) = owner[k] else { continue };
+        let t = origin_at(grid, dr, c).map_or(String::new(), |o| table.cell(o).text.clone());
+        let row = found[i].get_or_insert_with(|| vec![Value::Blank; columns.len()]);
+        row[j] = cell_value(&t, columns[j].kind);
+    }
+    for (i, r) in found.into_iter().enumerate() {
+        if let Some(v) = r {
+            m.rows.push((i, v));
+        }
+    }
+    m
+}
+
+fn match_table(table: &Table, grid: &Grid, def: &'static TableDef) -> Match {
+    match def.layout {
+        Layout::Blocks(_) => match_blocks(table, grid, def),
+        Layout::Grid { .. } => match_grid(table, grid, def),
+        Layout::Strip { .. } => match_strip(table, grid, def),
+    }
+}
+
+/// Whether a match is good enough to call the table this one.
+fn enough(m: &Match, def: &TableDef) -> bool {
+    match def.layout {
+        Layout::Strip { .. } => !m.rows.is_empty() && m.header_hits >= 5,
+        _ => m.rows.len() >= 2,
+    }
+}
+
+/// Recognise every table of a document.
+pub fn recognise(tables: &[&Table]) -> Recognition {
+    let grids: Vec<Grid> = tables.iter().map(|t| t.grid()).collect();
+    // score each format by the best table match of each source table
+    let mut best_format: Option<(&'static FormatDef, usize)> = None;
+    for f in NATIONAL_FORMATS.iter().copied() {
+        let mut score = 0;
+        for (t, g) in tables.iter().zip(&grids) {
+            score += f
+                .tables
+                .iter()
+                .map(|d| {
+                    let m = match_table(t, g, d);
+                    if enough(&m, d) { m.score() } else { 0 }
+                })
+                .max()
+                .unwrap_or(0);
+        }
+        if score > 0 && best_format.is_none_or(|(_, s)| score > s) {
+            best_format = Some((f, score));
+        }
+    }
+    let Some((format, _)) = best_format else {
+        return Recognition {
+            format: None,
+            kinds: vec![None; tables.len()],
+            tables: Vec::new(),
+        };
+    };
+    let mut values: Vec<TableValues> = format.tables.iter().map(TableValues::new).collect();
+    let mut kinds = Vec::new();
+    for (t, g) in tables.iter().zip(&grids) {
+        let best = format
+            .tables
+            .iter()
+            .enumerate()
+            .map(|(k, d)| (k, match_table(t, g, d)))
+            .filter(|(k, m)| enough(m, &format.tables[*k]))
+            .max_by_key(|(_, m)| m.score());
+        match best {
+            Some((k, m)) => {
+                kinds.push(Some(format.tables[k].key));
+                for (i, v) in m.rows {
+                    // a row found twice (a table split over pages repeats nothing): first wins
+                    values[k].rows[i].get_or_insert(v);
+                }
+            }
+            None => kinds.push(None),
+        }
+    }
+    Recognition {
+        format: Some(format),
+        kinds,
+        tables: values,
+    }
+}
+
+/// The format a national table key belongs to, for messages.
+pub fn table_name(format: &FormatDef, key: &str) -> String {
+    format
+        .table(key)
+        .map_or_else(|| key.to_string(), |t| t.name())
+}
