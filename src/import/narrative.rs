@@ -46,7 +46,16 @@ fn is_furniture(line: &str) -> bool {
         return true;
     }
     // the article's information bar: 索引号 / 发布机构 / 发布日期 / 来源 / 浏览次数 on one line
-    let labels = ["索引号", "发布机构", "发布日期", "发布时间", "来源:", "浏览次数", "点击数", "信息来源"];
+    let labels = [
+        "索引号",
+        "发布机构",
+        "发布日期",
+        "发布时间",
+        "来源:",
+        "浏览次数",
+        "点击数",
+        "信息来源",
+    ];
     if labels.iter().filter(|l| k.contains(*l)).count() >= 2 {
         return true;
     }
@@ -213,7 +222,9 @@ mod tests {
         ] {
             assert!(is_furniture(f), "{f}");
         }
-        assert!(is_furniture("索引号：X-1 发布机构：测试镇 发布日期：2025-01-20"));
+        assert!(is_furniture(
+            "索引号：X-1 发布机构：测试镇 发布日期：2025-01-20"
+        ));
         for t in ["一、总体情况", "全年公开信息12条。", "2025年1月20日"] {
             assert!(!is_furniture(t), "{t}");
         }
