@@ -476,9 +476,12 @@ struct Body<'a> {
     numbering: Numbering,
     doc: Document,
     tables: Vec<TableB>,
-    para: Option<ParaB>,
+    /// Open paragraphs: a text box inside a paragraph holds paragraphs of its own.
+    paras: Vec<ParaB>,
     in_t: bool,
     in_ppr: bool,
+    /// Depth inside `mc:Fallback`, which repeats the text of the `mc:Choice` before it.
+    fallback: usize,
 }
 
 impl Body<'_> {
@@ -488,9 +491,10 @@ impl Body<'_> {
             numbering,
             doc: Document::default(),
             tables: Vec::new(),
-            para: None,
+            paras: Vec::new(),
             in_t: false,
             in_ppr: false,
+            fallback: 0,
         };
         let mut r = reader(xml);
         loop {
@@ -498,6 +502,11 @@ impl Body<'_> {
                 .read_event()
                 .map_err(|e| xml_err("word/document.xml", e))?
             {
+                Event::Start(e) if e.local_name().as_ref() == b"Fallback" => b.fallback += 1,
+                Event::End(e) if e.local_name().as_ref() == b"Fallback" => {
+                    b.fallback = b.fallback.saturating_sub(1)
+                }
+                _ if b.fallback > 0 => {}
                 Event::Start(e) => b.start(&e),
                 Event::End(e) => b.end(e.local_name().as_ref()),
                 Event::Text(t) if b.in_t => {
@@ -525,7 +534,7 @@ impl Body<'_> {
     }
 
     fn push(&mut self, s: &str) {
-        if let Some(p) = &mut self.para {
+        if let Some(p) = self.paras.last_mut() {
             p.text.push_str(s);
         }
     }
@@ -536,25 +545,25 @@ impl Body<'_> {
 
     fn start(&mut self, e: &BytesStart<'_>) {
         match e.local_name().as_ref() {
-            b"p" => self.para = Some(ParaB::default()),
+            b"p" => self.paras.push(ParaB::default()),
             b"pPr" => self.in_ppr = true,
             b"pStyle" if self.in_ppr => {
-                if let Some(p) = &mut self.para {
+                if let Some(p) = self.paras.last_mut() {
                     p.style = attr(e, "val");
                 }
             }
             b"outlineLvl" if self.in_ppr => {
-                if let Some(p) = &mut self.para {
+                if let Some(p) = self.paras.last_mut() {
                     p.outline = attr(e, "val").and_then(|v| v.parse::<u8>().ok());
                 }
             }
             b"ilvl" if self.in_ppr => {
-                if let Some(p) = &mut self.para {
+                if let Some(p) = self.paras.last_mut() {
                     p.ilvl = attr(e, "val").and_then(|v| v.parse().ok()).unwrap_or(0);
                 }
             }
             b"numId" if self.in_ppr => {
-                if let Some(p) = &mut self.para {
+                if let Some(p) = self.paras.last_mut() {
                     p.num_id = attr(e, "val");
                 }
             }
@@ -612,7 +621,7 @@ impl Body<'_> {
             b"t" => self.in_t = false,
             b"pPr" => self.in_ppr = false,
             b"p" => {
-                let Some(p) = self.para.take() else { return };
+                let Some(p) = self.paras.pop() else { return };
                 if self.tables.is_empty() {
                     let level = p
                         .outline

@@ -10,9 +10,9 @@ use scraper::{ElementRef, Html, Node, Selector};
 
 /// Elements whose content is never report text.
 const SKIP: &[&str] = &[
-    "script", "style", "noscript", "iframe", "object", "embed", "form", "input", "button",
-    "select", "textarea", "nav", "template", "svg", "canvas", "video", "audio", "head", "title",
-    "map", "img", "link", "meta",
+    "script", "style", "noscript", "iframe", "object", "embed", "input", "button", "select",
+    "textarea", "nav", "template", "svg", "canvas", "video", "audio", "head", "title", "map",
+    "img", "link", "meta",
 ];
 /// Elements that end a paragraph.
 const BLOCKS: &[&str] = &[
@@ -83,8 +83,18 @@ fn skipped(e: &scraper::node::Element) -> bool {
     SKIP.contains(&e.name()) || hidden(e)
 }
 
+/// Nesting deeper than this is not followed (hostile pages; no report nests this deep).
+const MAX_DEPTH: usize = 200;
+
 /// Visible text length and link text length of a subtree.
 fn measure(node: NodeRef<'_, Node>, in_link: bool, out: &mut (usize, usize)) {
+    measure_at(node, in_link, out, 0)
+}
+
+fn measure_at(node: NodeRef<'_, Node>, in_link: bool, out: &mut (usize, usize), depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
     match node.value() {
         Node::Text(t) => {
             let n = t
@@ -102,7 +112,7 @@ fn measure(node: NodeRef<'_, Node>, in_link: bool, out: &mut (usize, usize)) {
             }
             let link = in_link || e.name() == "a";
             for c in node.children() {
-                measure(c, link, out);
+                measure_at(c, link, out, depth + 1);
             }
         }
         _ => {}
@@ -129,7 +139,11 @@ fn is_layout_table(e: ElementRef<'_>) -> bool {
 fn find_body(html: &Html) -> ElementRef<'_> {
     let root = html.root_element();
     let mut known: Option<(usize, ElementRef<'_>)> = None;
+    let mut measured = 0;
     for node in root.descendants() {
+        if measured >= 50 {
+            break;
+        }
         let Some(el) = ElementRef::wrap(node) else {
             continue;
         };
@@ -142,6 +156,7 @@ fn find_body(html: &Html) -> ElementRef<'_> {
             .map(|s| s.to_ascii_lowercase())
             .collect::<Vec<_>>();
         if names.iter().any(|n| KNOWN_BODIES.contains(&n.as_str())) {
+            measured += 1;
             let len = content_len(node);
             if len >= 50 && known.is_none_or(|(l, _)| len > l) {
                 known = Some((len, el));
@@ -154,23 +169,32 @@ fn find_body(html: &Html) -> ElementRef<'_> {
     // descend while one child holds most of the visible non-link text
     let body = Selector::parse("body").ok();
     let mut cur = body.and_then(|s| html.select(&s).next()).unwrap_or(root);
-    loop {
+    for _ in 0..MAX_DEPTH {
         let total = content_len(*cur);
         let best = cur
             .children()
             .filter_map(ElementRef::wrap)
             .filter(|c| !skipped(c.value()))
-            .filter(|c| {
-                !matches!(c.value().name(), "table" | "tbody" | "tr")
-                    || is_layout_table(*c)
-                    || c.value().name() != "table"
-            })
             .map(|c| (content_len(*c), c))
             .max_by_key(|(l, _)| *l);
         match best {
             Some((l, c)) if total > 0 && l * 10 >= total * 7 => {
-                // never descend into a data table: it is content, not a container
-                if c.value().name() == "table" && !is_layout_table(c) {
+                // descend into containers only: a paragraph or a data table is content
+                let name = c.value().name();
+                let container = matches!(
+                    name,
+                    "div"
+                        | "section"
+                        | "article"
+                        | "main"
+                        | "center"
+                        | "tbody"
+                        | "tr"
+                        | "td"
+                        | "th"
+                        | "form"
+                ) || (name == "table" && is_layout_table(c));
+                if !container {
                     return cur;
                 }
                 cur = c;
@@ -178,12 +202,14 @@ fn find_body(html: &Html) -> ElementRef<'_> {
             _ => return cur,
         }
     }
+    cur
 }
 
 struct Walker {
     doc: Document,
     buf: String,
     heading: Option<u8>,
+    depth: usize,
 }
 
 impl Walker {
@@ -193,6 +219,9 @@ impl Walker {
     }
 
     fn walk(&mut self, node: NodeRef<'_, Node>) {
+        if self.depth > MAX_DEPTH {
+            return;
+        }
         match node.value() {
             Node::Text(t) => self.buf.push_str(t),
             Node::Element(e) => {
@@ -232,9 +261,22 @@ impl Walker {
                 if level.is_some() {
                     self.heading = level;
                 }
+                // an ordered list's numbers are printed by the browser: keep them as text
+                if name == "li"
+                    && let Some(parent) = node.parent().and_then(ElementRef::wrap)
+                    && parent.value().name() == "ol"
+                {
+                    let n = node
+                        .prev_siblings()
+                        .filter(|s| s.value().as_element().is_some_and(|e| e.name() == "li"))
+                        .count();
+                    self.buf.push_str(&format!("{}.", n + 1));
+                }
+                self.depth += 1;
                 for c in node.children() {
                     self.walk(c);
                 }
+                self.depth -= 1;
                 if block {
                     self.flush();
                 }
@@ -247,12 +289,15 @@ impl Walker {
 
 /// A cell's text: every visible text node, block boundaries joined without a separator (a
 /// label wrapped over two <p>s is one label; a number split over <span>s is one number).
-fn cell_text(node: NodeRef<'_, Node>, out: &mut String) {
+fn cell_text(node: NodeRef<'_, Node>, out: &mut String, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
     match node.value() {
         Node::Text(t) => out.push_str(t),
         Node::Element(e) if !skipped(e) => {
             for c in node.children() {
-                cell_text(c, out);
+                cell_text(c, out, depth + 1);
             }
         }
         _ => {}
@@ -293,7 +338,7 @@ fn read_table(table: ElementRef<'_>) -> Table {
                 continue;
             }
             let mut t = String::new();
-            cell_text(*c, &mut t);
+            cell_text(*c, &mut t, 0);
             row.push(SourceCell {
                 text: text::clean_line(&t),
                 colspan: span_attr(e, "colspan"),
@@ -311,6 +356,7 @@ fn page_lines(html: &Html) -> Vec<String> {
         doc: Document::default(),
         buf: String::new(),
         heading: None,
+        depth: 0,
     };
     w.walk(*html.root_element());
     w.flush();
@@ -417,6 +463,7 @@ pub fn read(source: &str) -> Document {
         doc: Document::default(),
         buf: String::new(),
         heading: None,
+        depth: 0,
     };
     for c in body.children() {
         w.walk(c);
@@ -488,5 +535,50 @@ mod tests {
         assert_eq!(t.rows[0][1].colspan, 2);
         assert_eq!(t.rows[0][1].text, "１2");
         assert_eq!(t.rows[1][0].text, "");
+    }
+
+    #[test]
+    fn ordered_lists_keep_numbers_and_deep_nesting_is_bounded() {
+        let page = "<body><div class=TRS_Editor><p>六、其他需要报告的事项</p><ol><li>第一项说明文字。</li><li>第二项说明文字。</li></ol><p>本机关本年度没有收取信息处理费（测试文本）。</p></div></body>";
+        let p = paras(&read(page));
+        assert!(p.contains(&"1.第一项说明文字。".to_string()), "{p:?}");
+        assert!(p.contains(&"2.第二项说明文字。".to_string()), "{p:?}");
+        let deep = format!(
+            "<body>{}一、总体情况{}</body>",
+            "<div>".repeat(5_000),
+            "</div>".repeat(5_000)
+        );
+        let d = read(&deep);
+        assert!(paras(&d).len() <= 1);
+    }
+
+    #[test]
+    fn old_layout_table_pages_without_known_containers() {
+        let narrative =
+            "本年度本机关依法推进政府信息公开工作（测试文本），完善制度，规范流程，回应关切。"
+                .repeat(4);
+        let page = format!(
+            r#"<html><body><table width="980"><tr><td width="200"><a href="/">首页</a><br><a href="/a">机构概况</a><br><a href="/b">政策法规</a></td>
+<td><table><tr><td><p><font size="3">一、总体情况</font></p><p><font>{narrative}</font></p>
+<table border="1"><tr><td>信息内容</td><td>本年制发件数</td></tr><tr><td>规章</td><td><font>1</font><font>2</font></td></tr></table>
+</td></tr></table></td></tr></table><div>版权所有：测试</div></body></html>"#
+        );
+        let d = read(&page);
+        let p = paras(&d);
+        assert_eq!(p[0], "一、总体情况");
+        assert!(p[1].starts_with("本年度本机关"));
+        assert!(
+            !p.iter().any(|t| t.contains("首页") || t.contains("版权")),
+            "{p:?}"
+        );
+        let t = d
+            .blocks
+            .iter()
+            .find_map(|b| match b {
+                Block::Table(t) => Some(t),
+                _ => None,
+            })
+            .expect("the data table is kept as a table");
+        assert_eq!(t.rows[1][1].text, "12");
     }
 }

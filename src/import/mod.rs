@@ -27,6 +27,8 @@ use std::path::{Path, PathBuf};
 
 /// Largest file read.
 pub const MAX_FILE: u64 = 50 * 1024 * 1024;
+/// Largest web page parsed (its tree costs several times its size).
+pub const MAX_HTML: u64 = 20 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -113,6 +115,14 @@ pub fn read_document(path: &Path) -> Result<(Document, String)> {
         );
     }
     let kind = kind_of(path, &bytes).with_context(|| path.display().to_string())?;
+    if kind == Kind::Html && bytes.len() as u64 > MAX_HTML {
+        bail!(
+            "{}：网页有 {} MB，超过 {} MB 的上限（年度报告网页通常不到 1 MB），未读取",
+            path.display(),
+            bytes.len() / 1024 / 1024,
+            MAX_HTML / 1024 / 1024
+        );
+    }
     match kind {
         Kind::Docx => {
             let doc = docx::read(&bytes).with_context(|| path.display().to_string())?;
@@ -146,6 +156,12 @@ fn title_of(doc: &Document) -> Option<String> {
         }
         _ => None,
     })
+}
+
+/// The report year a title names: 「2023年」 or 「2023年度」.
+fn year_in(title: &str) -> Option<u16> {
+    let re = regex::Regex::new(r"(\d{4})\s*年").ok()?;
+    re.captures(&text::fold_width(title))?[1].parse().ok()
 }
 
 /// The date the report is signed with: a short date line near its end.
@@ -270,9 +286,28 @@ pub fn import(root: &Path, opts: &Options) -> Result<Outcome> {
         format!("{name}{}年政府信息公开工作年度报告", opts.year)
     });
     let published = doc.meta.published.clone().or_else(|| signed_date(&doc));
+    if let Some(y) = year_in(&title)
+        && y != opts.year
+    {
+        review.push(format!(
+            "标题中的年份 {y} 与 --year {} 不一致：请确认年份",
+            opts.year
+        ));
+    }
     let body = narrative::markdown(&doc, &marks, Some(&title));
 
-    if body.sections.is_empty() && rec.format.is_none() {
+    // a report older than the national formats has neither their headings nor their tables,
+    // but still calls itself a report on 政府信息公开
+    let all_text: String = doc
+        .blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::Para(p) => Some(p.text.as_str()),
+            _ => None,
+        })
+        .collect();
+    let speaks_of_disclosure = all_text.contains("政府信息公开") && all_text.chars().count() >= 200;
+    if body.sections.is_empty() && rec.format.is_none() && !speaks_of_disclosure {
         bail!(
             "{}：没有找到年度报告正文（既没有「一、总体情况」等章节标题，也没有可识别的统计表），未写入任何文件",
             opts.file.display()

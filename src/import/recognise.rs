@@ -399,7 +399,13 @@ fn match_strip(table: &Table, grid: &Grid, def: &'static TableDef) -> Match {
     m
 }
 
+/// Tables larger than this are not national tables (table 三 has about 300 cells).
+const MAX_NATIONAL_CELLS: usize = 5_000;
+
 fn match_table(table: &Table, grid: &Grid, def: &'static TableDef) -> Match {
+    if grid.width * grid.slots.len() > MAX_NATIONAL_CELLS {
+        return Match::default();
+    }
     match def.layout {
         Layout::Blocks(_) => match_blocks(table, grid, def),
         Layout::Grid { .. } => match_grid(table, grid, def),
@@ -477,4 +483,119 @@ pub fn table_name(format: &FormatDef, key: &str) -> String {
     format
         .table(key)
         .map_or_else(|| key.to_string(), |t| t.name())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::model::SourceCell;
+    use crate::tables::national::{FORMAT_2019, FORMAT_2021};
+
+    /// Table 三 of `format` with labels only (no group cells), `、` for `.`, and the values
+    /// given per row; `from..to` selects the rows (a table split over pages).
+    fn applications(
+        format: &FormatDef,
+        value: &dyn Fn(usize, usize) -> String,
+        rows: std::ops::Range<usize>,
+        header: bool,
+    ) -> Table {
+        let def = format.table("applications").unwrap();
+        let Layout::Grid { columns, .. } = &def.layout else {
+            panic!()
+        };
+        let mut t = Table::default();
+        if header {
+            let mut h = vec![SourceCell::new("")];
+            h.extend(columns.iter().map(|c| SourceCell::new(c.label)));
+            t.rows.push(h);
+        }
+        for (i, rd) in def.rows().iter().enumerate() {
+            if !rows.contains(&i) {
+                continue;
+            }
+            let mut r = vec![SourceCell::new(rd.label.replacen('.', "、", 1))];
+            r.extend((0..columns.len()).map(|c| SourceCell::new(value(i, c))));
+            t.rows.push(r);
+        }
+        t
+    }
+
+    #[test]
+    fn missing_group_labels_and_punctuation_variants() {
+        let t = applications(&FORMAT_2021, &|i, c| (i * 10 + c).to_string(), 0..25, true);
+        let rec = recognise(&[&t]);
+        assert_eq!(rec.format.unwrap().id, "2021");
+        assert_eq!(rec.kinds, vec![Some("applications")]);
+        let tv = &rec.tables[1];
+        assert_eq!(tv.counts(), (175, 175));
+        for (i, row) in tv.rows.iter().enumerate() {
+            let row = row.as_ref().unwrap();
+            assert_eq!(row[3], Value::Int((i * 10 + 3) as i64), "row {i}");
+        }
+    }
+
+    #[test]
+    fn the_2019_table_is_told_apart() {
+        let t = applications(&FORMAT_2019, &|_, c| c.to_string(), 0..23, true);
+        let rec = recognise(&[&t]);
+        assert_eq!(rec.format.unwrap().id, "2019");
+        assert_eq!(rec.tables[1].counts(), (161, 161));
+    }
+
+    #[test]
+    fn a_table_split_over_two_pages_is_one_table() {
+        let v = |i: usize, c: usize| (i + c).to_string();
+        let a = applications(&FORMAT_2021, &v, 0..12, true);
+        let b = applications(&FORMAT_2021, &v, 12..25, false);
+        let rec = recognise(&[&a, &b]);
+        assert_eq!(rec.kinds, vec![Some("applications"), Some("applications")]);
+        assert_eq!(rec.tables[1].counts(), (175, 175));
+        assert!(rec.tables[1].missing().is_empty());
+    }
+
+    #[test]
+    fn blank_and_text_cells_stay_as_printed() {
+        let v = |i: usize, c: usize| match (i, c) {
+            (0, 1) => "\u{a0}".to_string(),
+            (0, 2) => "/".to_string(),
+            (0, 3) => "１２".to_string(),
+            _ => "0".to_string(),
+        };
+        let t = applications(&FORMAT_2021, &v, 0..25, true);
+        let rec = recognise(&[&t]);
+        let row = rec.tables[1].rows[0].as_ref().unwrap();
+        assert_eq!(row[1], Value::Blank);
+        assert_eq!(row[2], Value::Text("/".into()));
+        assert_eq!(row[3], Value::Int(12));
+    }
+
+    #[test]
+    fn a_table_of_something_else_is_not_recognised() {
+        let t = Table {
+            rows: vec![
+                vec![SourceCell::new("指标名称"), SourceCell::new("数量")],
+                vec![SourceCell::new("主动公开文件数"), SourceCell::new("12")],
+            ],
+        };
+        let rec = recognise(&[&t]);
+        assert!(rec.format.is_none());
+    }
+
+    #[test]
+    fn labels_score_by_core_number_and_group() {
+        let def = FORMAT_2021.table("applications").unwrap();
+        let rows = def.rows();
+        let other = rows
+            .iter()
+            .find(|r| r.key == "other_handling.other")
+            .unwrap();
+        let cells = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(label_score(&cells(&["（六）其他处理", "3、其他"]), other) >= 100);
+        assert!(label_score(&cells(&["（六）其他"]), other) < MIN_SCORE + 10);
+        let not_held = rows
+            .iter()
+            .find(|r| r.key == "unavailable.not_held")
+            .unwrap();
+        assert_eq!(label_score(&cells(&["1.属于国家秘密"]), not_held), 0);
+    }
 }
