@@ -164,6 +164,31 @@ fn year_in(title: &str) -> Option<u16> {
     re.captures(&text::fold_width(title))?[1].parse().ok()
 }
 
+/// The byline under the title (「某某镇人民政府　2025年1月20日」): taken out of the body, its
+/// date and issuer returned.
+fn take_byline(doc: &mut Document) -> Option<(String, Option<String>)> {
+    let first_section = doc
+        .blocks
+        .iter()
+        .position(|b| matches!(b, Block::Para(p) if crate::render::markdown::section_of(&p.text).is_some()))
+        .unwrap_or(0)
+        .min(6);
+    let at = doc.blocks[..first_section].iter().position(|b| {
+        matches!(b, Block::Para(p) if p.text.chars().count() <= 40
+            && !p.text.contains('。')
+            && !p.text.contains("报告")
+            && text::date(&p.text).is_some())
+    })?;
+    let Block::Para(p) = doc.blocks.remove(at) else {
+        return None;
+    };
+    let date = text::date(&p.text)?;
+    let re = regex::Regex::new(r"\d{4}\s*[-/.年].*$").ok()?;
+    let issuer = text::clean_line(&re.replace(&text::fold_width(&p.text), ""));
+    let issuer = issuer.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
+    Some((date, (!issuer.is_empty()).then(|| issuer.to_string())))
+}
+
 /// The date the report is signed with: a short date line near its end.
 fn signed_date(doc: &Document) -> Option<String> {
     doc.blocks.iter().rev().take(6).find_map(|b| match b {
@@ -232,7 +257,13 @@ pub fn import(root: &Path, opts: &Options) -> Result<Outcome> {
         );
     }
 
-    let (doc, read_as) = read_document(&opts.file)?;
+    let (mut doc, read_as) = read_document(&opts.file)?;
+    if let Some((date, issuer)) = take_byline(&mut doc) {
+        doc.meta.published.get_or_insert(date);
+        if doc.meta.publisher.is_none() {
+            doc.meta.publisher = issuer;
+        }
+    }
     let source_name = opts
         .file
         .file_name()

@@ -160,6 +160,8 @@ pub fn markdown(doc: &Document, marks: &[TableMark], title: Option<&str>) -> Nar
     let mut dropped = 0;
     let mut tables = marks.iter();
     let mut marked: Vec<String> = Vec::new();
+    // the source's heading level of the section headings: sub-headings nest below them
+    let mut section_level: Option<u8> = None;
     let title_key = title.map(text::key);
     for block in &doc.blocks {
         match block {
@@ -173,13 +175,18 @@ pub fn markdown(doc: &Document, marks: &[TableMark], title: Option<&str>) -> Nar
                 }
                 if let Some(n) = section_heading(&p.text, last) {
                     last = n;
+                    section_level = section_level.or(p.heading);
                     sections.push(n);
                     out.push(format!("## {}", escape(&p.text)));
                     continue;
                 }
                 match p.heading {
                     Some(level) if p.text.chars().count() <= 60 && last > 0 => {
-                        let hashes = "#".repeat((level as usize + 2).clamp(3, 6));
+                        let depth = match section_level {
+                            Some(s) if level > s => 2 + (level - s) as usize,
+                            _ => 3,
+                        };
+                        let hashes = "#".repeat(depth.clamp(3, 6));
                         out.push(format!("{hashes} {}", escape(&p.text)));
                     }
                     _ => out.push(escape(&p.text)),
@@ -240,6 +247,31 @@ mod tests {
         assert_eq!(escape("1. 第一项"), "1\\. 第一项");
         assert_eq!(escape("- 项目"), "\\- 项目");
         assert_eq!(escape("（一）主动公开"), "（一）主动公开");
+    }
+
+    #[test]
+    fn sub_headings_nest_below_the_sections() {
+        use crate::import::model::{Document, Paragraph};
+        let para = |t: &str, h: Option<u8>| {
+            Block::Para(Paragraph {
+                text: t.into(),
+                heading: h,
+            })
+        };
+        let doc = Document {
+            meta: Default::default(),
+            blocks: vec![
+                para("某镇2024年政府信息公开工作年度报告", Some(1)),
+                para("一、总体情况", Some(2)),
+                para("（一）主动公开情况", Some(3)),
+                para("正文。", None),
+            ],
+        };
+        let n = markdown(&doc, &[], Some("某镇2024年政府信息公开工作年度报告"));
+        assert_eq!(
+            n.markdown,
+            "## 一、总体情况\n\n### （一）主动公开情况\n\n正文。\n"
+        );
     }
 
     #[test]

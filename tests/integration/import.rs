@@ -221,6 +221,20 @@ fn round_trip_through_our_own_word_and_html_output() {
             );
             let md = site.read(&format!("content/ceshizhen/{year}/report.md"));
             assert!(md.contains(&marker("ceshizhen", year)), "{kind}: {md}");
+            // the narrative comes back line for line
+            let lines = |s: &str| -> Vec<String> {
+                s.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(String::from)
+                    .collect()
+            };
+            let body = md.splitn(3, "+++").nth(2).unwrap_or("");
+            assert_eq!(
+                lines(body),
+                lines(&six_section_body("ceshizhen", year)),
+                "{kind} {format}"
+            );
             for h in nianbao::tables::national::SECTIONS {
                 assert!(md.contains(&format!("## {h}")), "{kind}: {h} in {md}");
             }
