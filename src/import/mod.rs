@@ -508,9 +508,24 @@ fn check_in_scratch(
         .context("无法复制 site.toml 到临时文件夹")?;
     let org_dir = base.join("content").join(org);
     std::fs::create_dir_all(org_dir.join(year.to_string()))?;
-    let existing = root.join("content").join(org).join("org.toml");
-    if existing.is_file() {
-        std::fs::copy(&existing, org_dir.join("org.toml"))?;
+    let existing = root.join("content").join(org);
+    if existing.join("org.toml").is_file() {
+        std::fs::copy(existing.join("org.toml"), org_dir.join("org.toml"))?;
+    }
+    // the organisation's other years, so the checks across years (R5, R6) run as they will
+    for entry in std::fs::read_dir(&existing).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == year.to_string() || !entry.path().is_dir() {
+            continue;
+        }
+        let other = org_dir.join(&name);
+        for f in ["report.md", "tables.toml"] {
+            let src = entry.path().join(f);
+            if src.is_file() {
+                std::fs::create_dir_all(&other)?;
+                std::fs::copy(&src, other.join(f))?;
+            }
+        }
     }
     for (p, text) in files {
         let rel = p.strip_prefix(root).unwrap_or(p);

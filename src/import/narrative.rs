@@ -37,7 +37,18 @@ fn is_furniture(line: &str) -> bool {
     if EXACT.contains(&k) {
         return true;
     }
-    if k.starts_with("字号:") || k.starts_with("字体:") || k.starts_with("分享到:") {
+    if [
+        "字号:",
+        "字体:",
+        "分享到:",
+        "上一篇",
+        "下一篇",
+        "相关链接",
+        "【字体",
+    ]
+    .iter()
+    .any(|p| k.starts_with(p))
+    {
         return true;
     }
     if (k.contains("打印") && k.contains("关闭") && k.chars().count() <= 16)

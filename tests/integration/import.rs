@@ -983,3 +983,33 @@ fn zip_bomb_is_refused() {
     let site = import_site();
     refused(&site, &bomb, "压缩炸弹");
 }
+
+#[test]
+fn dry_run_checks_across_years_like_the_real_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("page.html");
+    std::fs::write(&file, cms_page(Some("utf-8"))).unwrap();
+    let site = standard_site();
+    let dry = import(&site, &file, "ceshizhen", 2025, &["--dry-run"]);
+    dry.expect_code(0);
+    assert!(
+        dry.stdout
+            .contains("标题中的年份 2024 与 --year 2025 不一致"),
+        "{}",
+        dry.stdout
+    );
+    let real = import(&site, &file, "ceshizhen", 2025, &[]);
+    real.expect_code(0);
+    let headlines = |r: &Run| {
+        r.headlines()
+            .into_iter()
+            .map(|h| format!("{h:?}"))
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        !headlines(&real).is_empty(),
+        "the 2024 figures do not carry over: {}",
+        real.stderr
+    );
+    assert_eq!(headlines(&dry), headlines(&real));
+}
