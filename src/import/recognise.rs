@@ -159,10 +159,15 @@ fn is_numberish(s: &str) -> bool {
     k.is_empty() || text::number(s).is_some() || k == "/" || k == "-" || k == "—"
 }
 
-/// Assign rows greedily, in source order, to the best unused definition row.
-fn assign(rows: &[&'static RowDef], labelled: Vec<(Vec<String>, Vec<Value>)>, out: &mut Match) {
+/// Assign source rows (label cells, cell texts) greedily, in source order, to the best unused
+/// definition row; returns (definition row, cell texts).
+fn assign(
+    rows: &[&'static RowDef],
+    labelled: Vec<(Vec<String>, Vec<String>)>,
+) -> Vec<(usize, Vec<String>)> {
     let mut used = vec![false; rows.len()];
-    for (labels, values) in labelled {
+    let mut out = Vec::new();
+    for (labels, texts) in labelled {
         let best = rows
             .iter()
             .enumerate()
@@ -173,9 +178,10 @@ fn assign(rows: &[&'static RowDef], labelled: Vec<(Vec<String>, Vec<Value>)>, ou
             && s >= MIN_SCORE
         {
             used[i] = true;
-            out.rows.push((i, values));
+            out.push((i, texts));
         }
     }
+    out
 }
 
 fn match_blocks(table: &Table, grid: &Grid, def: &'static TableDef) -> Match {
@@ -196,43 +202,38 @@ fn match_blocks(table: &Table, grid: &Grid, def: &'static TableDef) -> Match {
                 m.header_hits += 1;
             }
         }
-        let Some(((_, first), rest)) = cells.split_first() else {
+        // leading text cells are labels (an article written as a merged first column
+        // included); the cells after them are the values
+        let n_labels = cells
+            .iter()
+            .take_while(|(_, o)| !is_numberish(&table.cell(*o).text))
+            .count();
+        let (labels, rest) = cells.split_at(n_labels);
+        let Some((_, last)) = labels.last() else {
             continue;
         };
-        let label = table.cell(*first).text.clone();
-        if is_numberish(&label) || rest.is_empty() {
+        if rest.is_empty() {
             continue;
         }
-        // the row's values, read with the columns of the definition row it will match
+        let label = table.cell(*last).text.clone();
         let texts: Vec<String> = rest
             .iter()
             .filter(|(c, _)| origin_at(grid, r, *c).is_some())
             .map(|(_, o)| table.cell(*o).text.clone())
             .collect();
-        if !texts.iter().any(|t| is_numberish(t)) {
+        if texts.is_empty() {
             continue;
         }
-        labelled.push((vec![label], texts));
+        let mut all: Vec<String> = labels[..labels.len() - 1]
+            .iter()
+            .map(|(_, o)| table.cell(*o).text.clone())
+            .collect();
+        all.push(label);
+        labelled.push((all, texts));
     }
-    // convert texts to values once the row is known
-    let mut tmp = Match::default();
-    let raw: Vec<(Vec<String>, Vec<String>)> = labelled;
-    assign(
-        &rows,
-        raw.iter()
-            .map(|(l, t)| {
-                (
-                    l.clone(),
-                    t.iter().map(|s| Value::Text(s.clone())).collect(),
-                )
-            })
-            .collect(),
-        &mut tmp,
-    );
-    for (i, vals) in tmp.rows {
-        let cols = def.columns_of(i);
-        let texts: Vec<String> = vals.iter().map(|v| v.display()).collect();
-        m.rows.push((i, values_for(cols, &texts)));
+    // texts become values once the row, and so its columns, is known
+    for (i, texts) in assign(&rows, labelled) {
+        m.rows.push((i, values_for(def.columns_of(i), &texts)));
     }
     m
 }
@@ -310,22 +311,7 @@ fn match_grid(table: &Table, grid: &Grid, def: &'static TableDef) -> Match {
         }
         labelled.push((labels, texts));
     }
-    let mut tmp = Match::default();
-    assign(
-        &rows,
-        labelled
-            .iter()
-            .map(|(l, t)| {
-                (
-                    l.clone(),
-                    t.iter().map(|s| Value::Text(s.clone())).collect(),
-                )
-            })
-            .collect(),
-        &mut tmp,
-    );
-    for (i, vals) in tmp.rows {
-        let texts: Vec<String> = vals.iter().map(|v| v.display()).collect();
+    for (i, texts) in assign(&rows, labelled) {
         m.rows.push((i, values_for(columns, &texts)));
     }
     m
@@ -597,5 +583,38 @@ mod tests {
             .find(|r| r.key == "unavailable.not_held")
             .unwrap();
         assert_eq!(label_score(&cells(&["1.属于国家秘密"]), not_held), 0);
+    }
+
+    #[test]
+    fn table_2_with_the_article_in_a_merged_first_column() {
+        let def = FORMAT_2021.table("active").unwrap();
+        let Layout::Blocks(blocks) = &def.layout else {
+            panic!()
+        };
+        let mut t = Table::default();
+        for (b, block) in blocks.iter().enumerate() {
+            let mut head = vec![SourceCell::new(""), SourceCell::new("信息内容")];
+            head.extend(block.columns.iter().map(|c| SourceCell::new(c.label)));
+            t.rows.push(head);
+            for (k, rd) in block.rows.iter().enumerate() {
+                let mut row = Vec::new();
+                if k == 0 {
+                    row.push(SourceCell {
+                        text: block.article.into(),
+                        colspan: 1,
+                        rowspan: block.rows.len(),
+                    });
+                }
+                row.push(SourceCell::new(rd.label));
+                row.extend(
+                    (0..block.columns.len()).map(|c| SourceCell::new((b * 10 + c).to_string())),
+                );
+                t.rows.push(row);
+            }
+        }
+        let rec = recognise(&[&t]);
+        assert_eq!(rec.format.unwrap().id, "2021");
+        assert_eq!(rec.tables[0].counts(), (10, 10));
+        assert_eq!(rec.tables[0].rows[1].as_ref().unwrap()[2], Value::Int(2));
     }
 }
