@@ -410,20 +410,31 @@ fn enough(m: &Match, def: &TableDef) -> bool {
 /// Recognise every table of a document.
 pub fn recognise(tables: &[&Table]) -> Recognition {
     let grids: Vec<Grid> = tables.iter().map(|t| t.grid()).collect();
-    // score each format by the best table match of each source table
-    let mut best_format: Option<(&'static FormatDef, usize)> = None;
+    // score each format by the best table match of each source table, less the rows of its
+    // tables that no source table supplied (a format with rows the document lacks fits worse)
+    let mut best_format: Option<(&'static FormatDef, i64)> = None;
     for f in NATIONAL_FORMATS.iter().copied() {
-        let mut score = 0;
+        let mut score: i64 = 0;
+        let mut found: Vec<Option<std::collections::HashSet<usize>>> = vec![None; f.tables.len()];
         for (t, g) in tables.iter().zip(&grids) {
-            score += f
+            let best = f
                 .tables
                 .iter()
-                .map(|d| {
-                    let m = match_table(t, g, d);
-                    if enough(&m, d) { m.score() } else { 0 }
-                })
-                .max()
-                .unwrap_or(0);
+                .enumerate()
+                .map(|(k, d)| (k, match_table(t, g, d)))
+                .filter(|(k, m)| enough(m, &f.tables[*k]))
+                .max_by_key(|(_, m)| m.score());
+            if let Some((k, m)) = best {
+                score += m.score() as i64;
+                found[k]
+                    .get_or_insert_with(Default::default)
+                    .extend(m.rows.iter().map(|(i, _)| *i));
+            }
+        }
+        for (k, rows) in found.iter().enumerate() {
+            if let Some(rows) = rows {
+                score -= 5 * (f.tables[k].rows().len() - rows.len()) as i64;
+            }
         }
         if score > 0 && best_format.is_none_or(|(_, s)| score > s) {
             best_format = Some((f, score));
@@ -616,5 +627,21 @@ mod tests {
         assert_eq!(rec.format.unwrap().id, "2021");
         assert_eq!(rec.tables[0].counts(), (10, 10));
         assert_eq!(rec.tables[0].rows[1].as_ref().unwrap()[2], Value::Int(2));
+    }
+
+    #[test]
+    fn the_2019_row_written_as_six_other() {
+        let mut t = applications(&FORMAT_2019, &|i, c| (i + c).to_string(), 0..23, true);
+        let def = FORMAT_2019.table("applications").unwrap();
+        let at = def.row_index("other_handling").unwrap();
+        // row `at` of the table is at + 1 (after the header)
+        t.rows[at + 1][0].text = "（六）其他".into();
+        let rec = recognise(&[&t]);
+        assert_eq!(rec.format.unwrap().id, "2019");
+        assert_eq!(rec.tables[1].counts(), (161, 161));
+        assert_eq!(
+            rec.tables[1].rows[at].as_ref().unwrap()[0],
+            Value::Int(at as i64)
+        );
     }
 }
