@@ -329,7 +329,8 @@ pub fn import(root: &Path, opts: &Options) -> Result<Outcome> {
 
     // a report older than the national formats has neither their headings nor their tables,
     // but still calls itself a report on 政府信息公开
-    let all_text: String = doc
+    // (a list of report titles, a page saved from the wrong link, has no long paragraphs)
+    let paragraphs: Vec<&str> = doc
         .blocks
         .iter()
         .filter_map(|b| match b {
@@ -337,7 +338,11 @@ pub fn import(root: &Path, opts: &Options) -> Result<Outcome> {
             _ => None,
         })
         .collect();
-    let speaks_of_disclosure = all_text.contains("政府信息公开") && all_text.chars().count() >= 200;
+    let long = paragraphs
+        .iter()
+        .filter(|p| p.chars().count() >= 60)
+        .count();
+    let speaks_of_disclosure = long >= 3 && paragraphs.iter().any(|p| p.contains("政府信息公开"));
     if body.sections.is_empty() && rec.format.is_none() && !speaks_of_disclosure {
         bail!(
             "{}：没有找到年度报告正文（既没有「一、总体情况」等章节标题，也没有可识别的统计表），未写入任何文件",

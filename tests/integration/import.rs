@@ -947,6 +947,18 @@ fn bad_input_is_refused_clearly_and_writes_nothing() {
     .unwrap();
     refused(&site, &no_report, "没有找到年度报告正文");
 
+    // the list of reports, saved instead of one report
+    let list = dir.path().join("list.html");
+    let items: String = (2010..2025)
+        .map(|y| format!("<li><a href=\"t{y}.html\">测试镇{y}年政府信息公开工作年度报告</a><span>{}-01-20</span></li>", y + 1))
+        .collect();
+    std::fs::write(
+        &list,
+        format!("<html><body><div class=nav><a href=/>首页</a></div><div class=list><ul>{items}</ul></div></body></html>"),
+    )
+    .unwrap();
+    refused(&site, &list, "没有找到年度报告正文");
+
     let huge = dir.path().join("huge.html");
     std::fs::File::create(&huge)
         .unwrap()
