@@ -143,9 +143,16 @@ pub fn write_all(files: &[(PathBuf, String)], force: bool) -> Result<()> {
         );
     }
     let mut temps: Vec<(PathBuf, &Path)> = Vec::new();
+    // folders this call creates, removed again (when still empty) if it fails
+    let mut created: Vec<PathBuf> = Vec::new();
     let result = (|| -> Result<()> {
         for (path, text) in files {
             let dir = path.parent().context("路径没有上级文件夹")?;
+            let mut d = Some(dir);
+            while let Some(x) = d.filter(|x| !x.as_os_str().is_empty() && !x.exists()) {
+                created.push(x.to_path_buf());
+                d = x.parent();
+            }
             std::fs::create_dir_all(dir).with_context(|| format!("无法创建 {}", dir.display()))?;
             let name = path
                 .file_name()
@@ -155,14 +162,48 @@ pub fn write_all(files: &[(PathBuf, String)], force: bool) -> Result<()> {
             std::fs::write(&tmp, text).with_context(|| format!("无法写入 {}", tmp.display()))?;
             temps.push((tmp, path));
         }
+        // move into place; on a failure, put back what was there before
+        let mut done: Vec<(&Path, Option<PathBuf>)> = Vec::new();
         for (tmp, path) in &temps {
-            std::fs::rename(tmp, path).with_context(|| format!("无法写入 {}", path.display()))?;
+            let backup = path.exists().then(|| tmp.with_extension("old"));
+            let step = (|| -> std::io::Result<()> {
+                if let Some(b) = &backup {
+                    std::fs::rename(path, b)?;
+                }
+                std::fs::rename(tmp, path)
+            })();
+            if let Err(e) = step {
+                if let Some(b) = &backup {
+                    let _ = std::fs::rename(b, path);
+                }
+                for (p, b) in done.iter().rev() {
+                    match b {
+                        Some(b) => {
+                            let _ = std::fs::rename(b, p);
+                        }
+                        None => {
+                            let _ = std::fs::remove_file(p);
+                        }
+                    }
+                }
+                return Err(e).with_context(|| format!("无法写入 {}", path.display()));
+            }
+            done.push((path, backup));
+        }
+        for (_, b) in done {
+            if let Some(b) = b {
+                let _ = std::fs::remove_file(b);
+            }
         }
         Ok(())
     })();
     if result.is_err() {
         for (tmp, _) in &temps {
             let _ = std::fs::remove_file(tmp);
+        }
+        created.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+        for d in created {
+            let _ = std::fs::remove_dir(d);
         }
     }
     result
@@ -195,6 +236,29 @@ mod tests {
         let (tables, d) = parse_tables(&SourceFile::new("tables.toml", text.clone()), true);
         assert!(d.is_empty(), "{d:?}\n{text}");
         assert_eq!(tables.unwrap().format_id(), "custom");
+    }
+
+    #[test]
+    fn a_failure_midway_leaves_everything_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("org").join("2024").join("a.txt");
+        let old = dir.path().join("old.txt");
+        std::fs::write(&old, "old").unwrap();
+        // a name the file system takes but its temporary sibling's longer name exceeds
+        let long = dir.path().join("x".repeat(250));
+        let files = vec![
+            (a.clone(), "new".to_string()),
+            (old.clone(), "new".to_string()),
+            (long, "new".to_string()),
+        ];
+        assert!(write_all(&files, true).is_err());
+        assert!(!dir.path().join("org").exists(), "created folders removed");
+        assert_eq!(std::fs::read_to_string(&old).unwrap(), "old");
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["old.txt".to_string()]);
     }
 
     #[test]
