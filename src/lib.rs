@@ -15,6 +15,7 @@ pub mod content;
 pub mod deploy;
 pub mod diagnostics;
 pub mod export;
+pub mod import;
 pub mod output;
 pub mod progress;
 pub mod render;

@@ -13,6 +13,7 @@ mod site_ops;
 pub mod ui;
 
 use ui::{Ui, Verbosity};
+mod import;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -132,6 +133,26 @@ pub enum Command {
     },
     /// 输出 man 手册页（roff 格式），如 nianbao man > nianbao.1. Print the man page (roff).
     Man,
+    /// 从已发布的 Word（.docx）或网页（.html）导入一份报告到 content/. Import a published report.
+    Import {
+        /// 要导入的文件（.docx、.html 或 .htm）. The file to import.
+        file: PathBuf,
+        /// 机关文件夹名，如 sixia. Organisation folder name.
+        #[arg(long)]
+        org: String,
+        /// 年份，如 2024. Report year.
+        #[arg(long)]
+        year: u16,
+        /// 标为存档报告（archived = true：按原样发布，数据不符只作警告）. Mark as archived.
+        #[arg(long)]
+        archived: bool,
+        /// 只显示识别结果和检查结果，不写入文件. Recognise and check, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// 覆盖已有的 report.md 和 tables.toml. Overwrite an existing report.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 impl Command {
@@ -263,6 +284,24 @@ pub fn run(cli: Cli) -> Result<i32> {
             site_ops::print_bytes(&site_ops::man()?)?;
             Ok(0)
         }
+        Command::Import {
+            file,
+            org,
+            year,
+            archived,
+            dry_run,
+            force,
+        } => import::run(
+            &root,
+            &crate::import::Options {
+                file,
+                org,
+                year,
+                archived,
+                dry_run,
+                force,
+            },
+        ),
     }
 }
 

@@ -29,10 +29,24 @@ pub fn zero_tables(format: &FormatDef) -> String {
 /// tables.toml of `format`, each row commented with its official label; `fill(table, row,
 /// column)` gives a starting value, else 0.
 pub fn tables_toml(format: &FormatDef, fill: &dyn Fn(&str, &str, usize) -> Option<i64>) -> String {
-    let mut s = format!(
-        "# 统计表（{} 格式）。每个数都要填写；没有的填 0。\nformat = \"{}\"\n",
-        format.document, format.id
+    let heading = format!(
+        "# 统计表（{} 格式）。每个数都要填写；没有的填 0。\n",
+        format.document
     );
+    tables_toml_cells(format, &heading, &|t, r, c| {
+        Some(fill(t, r, c).unwrap_or(0).to_string())
+    })
+}
+
+/// tables.toml of `format` after a `heading` comment, each row commented with its official
+/// label; `cell(table, row, column)` gives a cell as TOML (`3`, `""`, `"/"`). A row whose
+/// first cell is None is written commented out, for the author to fill.
+pub fn tables_toml_cells(
+    format: &FormatDef,
+    heading: &str,
+    cell: &dyn Fn(&str, &str, usize) -> Option<String>,
+) -> String {
+    let mut s = format!("{heading}format = \"{}\"\n", format.id);
     for t in format.tables {
         s.push_str(&format!("\n[{}]  # {}\n", t.key, t.section));
         let rows = t.rows();
@@ -42,19 +56,31 @@ pub fn tables_toml(format: &FormatDef, fill: &dyn Fn(&str, &str, usize) -> Optio
         }
         for (i, rd) in rows.iter().enumerate() {
             let cols = t.columns_of(i);
-            let cells: Vec<String> = (0..cols.len())
-                .map(|c| fill(t.key, rd.key, c).unwrap_or(0).to_string())
-                .collect();
-            let value = if cols.len() == 1 {
-                cells[0].clone()
-            } else {
-                format!("[{}]", cells.join(", "))
-            };
             let mut comment = t.row_label(i);
             if matches!(t.layout, Layout::Blocks(_)) {
                 let labels: Vec<&str> = cols.iter().map(|c| c.label).collect();
                 comment = format!("{comment}：{}", labels.join("、"));
             }
+            let cells: Option<Vec<String>> =
+                (0..cols.len()).map(|c| cell(t.key, rd.key, c)).collect();
+            let Some(cells) = cells else {
+                let blank = vec!["0"; cols.len()].join(", ");
+                let value = if cols.len() == 1 {
+                    blank
+                } else {
+                    format!("[{blank}]")
+                };
+                s.push_str(&format!(
+                    "# {} = {value}  # {comment}（原文中未找到，请核对后填写）\n",
+                    rd.key
+                ));
+                continue;
+            };
+            let value = if cols.len() == 1 {
+                cells[0].clone()
+            } else {
+                format!("[{}]", cells.join(", "))
+            };
             s.push_str(&format!("{} = {value}  # {comment}\n", rd.key));
         }
     }
@@ -109,7 +135,7 @@ pub fn report_skeleton(title: &str) -> String {
     s
 }
 
-fn valid_org(org: &str) -> bool {
+pub(crate) fn valid_org(org: &str) -> bool {
     !org.is_empty()
         && org != "."
         && org != ".."
