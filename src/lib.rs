@@ -17,4 +17,5 @@ pub mod output;
 pub mod render;
 pub mod scaffold;
 pub mod serve;
+pub mod summary;
 pub mod tables;

@@ -9,6 +9,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod summary;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "nianbao",
@@ -69,6 +71,23 @@ pub enum Command {
         org: String,
         /// 年份，如 2025. Report year.
         year: u16,
+    },
+    /// 汇总各机关某年的统计表（表二、三、四），可作本级政府报告的 tables.toml. Sum the organisations' tables.
+    Summary {
+        /// 年份，如 2024. Report year.
+        year: u16,
+        /// 要汇总的机关文件夹名，逗号分隔；默认为除本级政府外的全部机关. Organisations, comma-separated.
+        #[arg(long, value_name = "A,B,…", conflicts_with = "kind")]
+        orgs: Option<String>,
+        /// 只汇总这一类机关，如 部门、乡镇（街道）. Only organisations of this kind.
+        #[arg(long, value_name = "K")]
+        kind: Option<String>,
+        /// 输出格式. Output format.
+        #[arg(long, value_enum, default_value_t = summary::Format::Md)]
+        format: summary::Format,
+        /// 写入文件（默认输出到屏幕）. Write to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
 }
 
@@ -153,6 +172,13 @@ pub fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
+        Command::Summary {
+            year,
+            orgs,
+            kind,
+            format,
+            output,
+        } => summary::run(&root, year, orgs, kind, format, output),
     }
 }
 

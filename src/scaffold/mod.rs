@@ -27,6 +27,14 @@ pub fn zero_tables(format: &FormatDef) -> String {
 /// tables.toml of `format`, each row commented with its official label; `fill(table, row,
 /// column)` gives a starting value, else 0.
 pub fn tables_toml(format: &FormatDef, fill: &dyn Fn(&str, &str, usize) -> Option<i64>) -> String {
+    tables_toml_literals(format, &|t, r, c| fill(t, r, c).map(|n| n.to_string()))
+}
+
+/// [`tables_toml`] with each value given as a TOML literal (`3`, `12.50`), else 0.
+pub fn tables_toml_literals(
+    format: &FormatDef,
+    fill: &dyn Fn(&str, &str, usize) -> Option<String>,
+) -> String {
     let mut s = format!(
         "# 统计表（{} 格式）。每个数都要填写；没有的填 0。\nformat = \"{}\"\n",
         format.document, format.id
@@ -41,7 +49,7 @@ pub fn tables_toml(format: &FormatDef, fill: &dyn Fn(&str, &str, usize) -> Optio
         for (i, rd) in rows.iter().enumerate() {
             let cols = t.columns_of(i);
             let cells: Vec<String> = (0..cols.len())
-                .map(|c| fill(t.key, rd.key, c).unwrap_or(0).to_string())
+                .map(|c| fill(t.key, rd.key, c).unwrap_or_else(|| "0".to_string()))
                 .collect();
             let value = if cols.len() == 1 {
                 cells[0].clone()
@@ -145,7 +153,7 @@ pub fn new_report(root: &Path, org: &str, year: u16) -> Result<Created> {
         write_new(
             &org_toml,
             &format!(
-                "# 机关信息\nname = \"{org}\"   # 请改为机关全称，如「寺下镇人民政府」\n# short_name = \"\"   # 简称，用于默认标题\n# kind = \"\"         # 乡镇 | 县级部门 | 本级政府 | 办公厅（室）\n# address = \"\"\n# phone = \"\"\n# postcode = \"\"\n"
+                "# 机关信息\nname = \"{org}\"   # 请改为机关全称，如「寺下镇人民政府」\n# short_name = \"\"   # 简称，用于默认标题\n# kind = \"\"         # 本级政府 | 办公厅（室） | 部门 | 乡镇（街道）\n# order = 10         # 同类机关中的排列顺序（小的在前）\n# parent = \"\"       # 上级机关的文件夹名（下属单位时填写）\n# address = \"\"\n# phone = \"\"\n# postcode = \"\"\n"
             ),
         )?;
         files.push(org_toml.clone());
