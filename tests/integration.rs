@@ -2,6 +2,8 @@
 //! (all names and figures are invented) and the real binary is run with `--root`.
 
 mod common;
+#[path = "integration/county.rs"]
+mod county;
 
 use common::*;
 use serde_json::{Value, json};

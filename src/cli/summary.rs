@@ -66,12 +66,13 @@ pub fn run(
         Err(e) => bail!(e),
     };
     let bytes = write::render(&s, format)?;
-    for line in write::coverage(&s) {
-        eprintln!("{line}");
-    }
     match output {
         Some(path) => {
             write_atomically(&path, &bytes)?;
+            // the file states its coverage; say it here too
+            for line in write::coverage(&s) {
+                eprintln!("{line}");
+            }
             eprintln!("已写入 {}", path.display());
         }
         None => std::io::stdout()
