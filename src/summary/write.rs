@@ -174,3 +174,37 @@ fn csv(s: &Summary<'_>) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::SourceFile;
+    use crate::tables::national::FORMAT_2021;
+
+    #[test]
+    fn matrix_places_spanned_cells_once() {
+        let src = SourceFile::new("t.toml", crate::scaffold::zero_tables(&FORMAT_2021));
+        let (t, _) = crate::tables::parse_tables(&src, false);
+        let grids = grid::report_grids(&t.unwrap());
+        for g in &grids {
+            let m = matrix(g);
+            assert_eq!(m.len(), g.rows.len());
+            assert!(m.iter().all(|r| r.len() == g.columns), "{}", g.name);
+            // every cell's text appears exactly where the grid puts it, once
+            let texts: usize = g
+                .rows
+                .iter()
+                .flatten()
+                .filter(|c| !c.text.is_empty())
+                .count();
+            let placed: usize = m.iter().flatten().filter(|c| !c.is_empty()).count();
+            assert_eq!(texts, placed, "{}", g.name);
+        }
+        // table 三: the 三、本年度办理结果 group spans 22 rows of the first column
+        let m = matrix(&grids[1]);
+        assert_eq!(m[5][0], "三、本年度办理结果");
+        assert_eq!(m[6][0], "");
+        assert_eq!(m[5][1], "（一）予以公开");
+        assert_eq!(m[5][3], "0");
+    }
+}
