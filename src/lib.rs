@@ -21,4 +21,5 @@ pub mod progress;
 pub mod render;
 pub mod scaffold;
 pub mod serve;
+pub mod summary;
 pub mod tables;

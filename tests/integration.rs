@@ -3,6 +3,7 @@
 
 mod common;
 mod integration {
+    pub mod county;
     pub mod import;
     pub mod realworld;
     pub mod reliability;

@@ -3,9 +3,10 @@
 //! metadata and publication dates, personal data, and links.
 //!
 //! Rule ids are stable: R1–R6 as in the national format; `narrative`, `meta`, `pub-date`,
-//! `year`, `personal-data`, `link`, `placement` here; `syntax`, `schema`, `layout`, `text-cell`
+//! `year`, `personal-data`, `link`, `placement`, `summary` here; `syntax`, `schema`, `layout`, `text-cell`
 //! from loading.
 
+mod county;
 mod cross_year;
 mod links;
 mod metadata;
@@ -36,6 +37,7 @@ pub fn check_site(site: &Site) -> Diagnostics {
         })
         .collect();
     let mut out = metadata::check_site(site);
+    out.extend(county::check_parents(site));
     for d in per_report {
         out.extend(d);
     }
@@ -56,6 +58,7 @@ fn check_report(site: &Site, r: &Report, outputs: &HashSet<String>) -> Diagnosti
     d.extend(narrative::check(r, &text));
     d.extend(links::check(r, &text, outputs));
     d.extend(metadata::check_report(site, r));
+    d.extend(county::check_summary_of(site, r));
     d.extend(placement(r, &text));
     d.extend(personal_data(r, &text));
     d

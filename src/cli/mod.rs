@@ -14,6 +14,7 @@ pub mod ui;
 
 use ui::{Ui, Verbosity};
 mod import;
+mod summary;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -130,6 +131,23 @@ pub enum Command {
     Completions {
         /// bash | zsh | fish | powershell | elvish
         shell: clap_complete::Shell,
+    },
+    /// 汇总各机关某年的统计表（表二、三、四），可作本级政府报告的 tables.toml. Sum the organisations' tables.
+    Summary {
+        /// 年份，如 2024. Report year.
+        year: u16,
+        /// 要汇总的机关文件夹名，逗号分隔；默认为除本级政府外的全部机关. Organisations, comma-separated.
+        #[arg(long, value_name = "A,B,…", conflicts_with = "kind")]
+        orgs: Option<String>,
+        /// 只汇总这一类机关，如 部门、乡镇（街道）. Only organisations of this kind.
+        #[arg(long, value_name = "K")]
+        kind: Option<String>,
+        /// 输出格式. Output format.
+        #[arg(long, value_enum, default_value_t = summary::Format::Md)]
+        format: summary::Format,
+        /// 写入文件（默认输出到屏幕）. Write to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// 输出 man 手册页（roff 格式），如 nianbao man > nianbao.1. Print the man page (roff).
     Man,
@@ -284,6 +302,13 @@ pub fn run(cli: Cli) -> Result<i32> {
             site_ops::print_bytes(&site_ops::man()?)?;
             Ok(0)
         }
+        Command::Summary {
+            year,
+            orgs,
+            kind,
+            format,
+            output,
+        } => summary::run(&root, year, orgs, kind, format, output),
         Command::Import {
             file,
             org,

@@ -2,6 +2,7 @@
 
 use super::toml_doc::{self, Date, TableReader};
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity, SourceFile, rule};
+use std::ops::Range;
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct FrontMatter {
@@ -11,9 +12,20 @@ pub struct FrontMatter {
     pub archived: bool,
     /// Optional; when given it must match the report's folder.
     pub year: Option<u16>,
+    /// A 本级政府 report compiled from other organisations' reports: their folder names, each
+    /// with its byte range in report.md. `check` compares the tables with their sum.
+    #[serde(skip)]
+    pub summary_of: Option<Vec<(String, Range<usize>)>>,
 }
 
-const FRONT_KEYS: &[&str] = &["title", "published", "index_number", "archived", "year"];
+const FRONT_KEYS: &[&str] = &[
+    "title",
+    "published",
+    "index_number",
+    "archived",
+    "year",
+    "summary_of",
+];
 
 /// report.md split: the front matter text and its byte offset (if any), the body, and the
 /// body's byte offset.
@@ -76,6 +88,11 @@ impl FrontMatter {
             index_number: r.string("index_number").filter(|s| !s.trim().is_empty()),
             archived: r.bool("archived").unwrap_or(false),
             year: r.year("year"),
+            summary_of: r.string_list("summary_of").map(|list| {
+                list.into_iter()
+                    .map(|(s, span)| (s, span.start + offset..span.end + offset))
+                    .collect()
+            }),
         };
         (Some(fm), body_offset, r.finish())
     }
@@ -96,6 +113,23 @@ mod tests {
         assert!(fm.archived);
         assert_eq!(fm.title.as_deref(), Some("T"));
         assert_eq!(&text[body..], "\n## 一、总体情况\n");
+    }
+
+    #[test]
+    fn summary_of_lists_organisations_with_positions() {
+        let text = "+++\nsummary_of = [\"a\", \"b-c\"]\n+++\nbody";
+        let src = SourceFile::new("report.md", text.to_string());
+        let (fm, _, d) = FrontMatter::parse(&src);
+        assert!(d.is_empty(), "{d:?}");
+        let list = fm.unwrap().summary_of.unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[1].0, "b-c");
+        assert_eq!(&text[list[1].1.clone()], "\"b-c\"");
+        let src = SourceFile::new("report.md", "+++\nsummary_of = [\"a\", 2]\n+++\n".into());
+        let (_, _, d) = FrontMatter::parse(&src);
+        let d: Vec<_> = d.into_vec();
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!((d[0].line, d[0].column), (2, 20));
     }
 
     #[test]

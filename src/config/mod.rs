@@ -8,6 +8,6 @@ pub mod suggest;
 pub mod toml_doc;
 
 pub use front_matter::{FrontMatter, split_front_matter};
-pub use org::OrgConfig;
+pub use org::{OTHER_KIND, OrgConfig, kind_class};
 pub use site::{FontsConfig, GovInfo, SiteConfig, normalize_base_url};
 pub use toml_doc::Date;

@@ -322,6 +322,41 @@ impl<'a, 'i> TableReader<'a, 'i> {
         }
     }
 
+    /// An array of non-empty strings, with the span of each; wrong types are reported.
+    pub fn string_list(&mut self, key: &str) -> Option<Vec<(String, Range<usize>)>> {
+        let v = self.get(key)?;
+        let DeValue::Array(items) = v.get_ref() else {
+            let msg = format!(
+                "`{}` 应为字符串数组，如 [\"a\", \"b\"]，实为{}",
+                self.full_key(key),
+                type_name(v.get_ref())
+            );
+            self.error_at(v.span(), msg);
+            return None;
+        };
+        let mut out = Vec::new();
+        for item in items.iter() {
+            match item.get_ref() {
+                DeValue::String(s) if !s.trim().is_empty() => {
+                    out.push((s.trim().to_string(), item.span()))
+                }
+                other => {
+                    let msg = format!(
+                        "`{}` 的每一项应为非空字符串，实为{}",
+                        self.full_key(key),
+                        if matches!(other, DeValue::String(_)) {
+                            "空字符串"
+                        } else {
+                            type_name(other)
+                        }
+                    );
+                    self.error_at(item.span(), msg);
+                }
+            }
+        }
+        Some(out)
+    }
+
     /// A nested table, to be read with its own known keys.
     pub fn table(
         &mut self,

@@ -13,7 +13,8 @@ fn field(s: &str) -> String {
     }
 }
 
-fn line(out: &mut String, fields: &[String]) {
+/// One CSV record (CRLF-terminated), fields quoted where needed.
+pub fn line(out: &mut String, fields: &[String]) {
     let f: Vec<String> = fields.iter().map(|s| field(s)).collect();
     out.push_str(&f.join(","));
     out.push_str("\r\n");

@@ -4,6 +4,7 @@
 
 pub mod archive;
 pub mod csv;
+pub mod dataset;
 pub mod docx;
 pub mod json;
 pub mod pdf;

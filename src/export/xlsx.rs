@@ -64,7 +64,22 @@ const LANDSCAPE_WIDTH: f64 = 100.0;
 /// The workbook of a report's tables, as bytes.
 pub fn report_xlsx(report: &Report, org_name: &str) -> Result<Vec<u8>> {
     let what = format!("{}-{}.xlsx", report.org, report.year);
-    let sheets: Vec<Sheet> = match &report.tables {
+    let created = creation_date(report).with_context(|| format!("{what}：创建日期"))?;
+    tables_workbook(&report.tables, &report.title, org_name, &created, &[])
+        .with_context(|| format!("生成 {what} 失败"))
+}
+
+/// A workbook of any tables (a report's, or a summary's) laid out as printed, with an
+/// optional first sheet 「说明」 of notes, one per line. `created` fixes the document date so
+/// the bytes are deterministic.
+pub fn tables_workbook(
+    tables: &ReportTables,
+    title: &str,
+    author: &str,
+    created: &ExcelDateTime,
+    notes: &[String],
+) -> Result<Vec<u8>> {
+    let sheets: Vec<Sheet> = match tables {
         ReportTables::National { tables, .. } => tables.iter().map(national_sheet).collect(),
         ReportTables::Custom(tables) => tables
             .iter()
@@ -73,20 +88,38 @@ pub fn report_xlsx(report: &Report, org_name: &str) -> Result<Vec<u8>> {
             .collect(),
     };
     let mut workbook = Workbook::new();
-    let created = creation_date(report).with_context(|| format!("{what}：创建日期"))?;
     workbook.set_properties(
         &DocProperties::new()
-            .set_title(&report.title)
-            .set_author(org_name)
-            .set_creation_datetime(&created),
+            .set_title(title)
+            .set_author(author)
+            .set_creation_datetime(created),
     );
+    if !notes.is_empty() {
+        let ws = workbook.add_worksheet();
+        ws.set_name("说明").context("工作表「说明」")?;
+        ws.set_column_width(0, 100.0).context("工作表「说明」")?;
+        let f = Format::new()
+            .set_font_name(BODY_FONT)
+            .set_font_size(BODY_SIZE);
+        for (i, n) in notes.iter().enumerate() {
+            let row = u32::try_from(i)
+                .ok()
+                .filter(|r| *r < MAX_ROWS)
+                .context("说明过长")?;
+            ws.write_string_with_format(row, 0, n, &f)
+                .context("工作表「说明」")?;
+        }
+    }
     for sheet in &sheets {
         let ws = workbook.add_worksheet();
-        write_sheet(ws, sheet).with_context(|| format!("{what}：工作表「{}」", sheet.name))?;
+        write_sheet(ws, sheet).with_context(|| format!("工作表「{}」", sheet.name))?;
     }
-    workbook
-        .save_to_buffer()
-        .with_context(|| format!("生成 {what} 失败"))
+    Ok(workbook.save_to_buffer()?)
+}
+
+/// The date a generated workbook carries (creation time), from a calendar date.
+pub fn excel_date(year: u16, month: u8, day: u8) -> Result<ExcelDateTime> {
+    Ok(ExcelDateTime::from_ymd(year, month, day)?)
 }
 
 /// A fixed creation time: the published date, else 1 January after the report's year.

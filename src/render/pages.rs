@@ -14,23 +14,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use rayon::prelude::*;
 use serde_json::{Value as J, json};
 
-/// The conventional order of kinds of organisation on list pages.
-const KIND_ORDER: &[&str] = &[
-    "本级政府",
-    "办公厅（室）",
-    "县级部门",
-    "部门",
-    "乡镇（街道）",
-    "乡镇",
-    "街道",
-];
-
-fn kind_rank(kind: &str) -> usize {
-    KIND_ORDER
-        .iter()
-        .position(|k| *k == kind)
-        .unwrap_or(KIND_ORDER.len())
-}
+mod county;
 
 /// Column metadata of the government page spec (政府网站网页设计规范).
 const COLUMN_NAME: &str = "政府信息公开年报";
@@ -132,10 +116,13 @@ pub fn render_site_with_progress(
     files.extend(zips);
     for year in site.years() {
         files.push(ctx.year_page(year)?);
+        files.push(ctx.completeness_page(year)?);
     }
-    for org in site.orgs.keys() {
-        files.push(ctx.org_page(org)?);
+    for org in site.orgs.values() {
+        files.push(ctx.org_page(&org.id)?);
+        files.extend(ctx.compare_pages(org)?);
     }
+    files.extend(county::data_files(site));
     files.push(ctx.home_page()?);
     files.push(ctx.not_found_page()?);
     files.push(ctx.sitemap()?);
@@ -242,36 +229,36 @@ impl Ctx<'_> {
             "org": r.org,
             "org_name": self.org_name(&r.org),
             "kind": org.and_then(|o| o.config.kind.clone()),
+            "kind_heading": org.map(|o| o.config.kind_heading()),
             "published": r.front.published.map(|d| d.ymd()),
             "href": urls::link(from, &urls::report(r.year, &r.org)),
             "archived": r.archived(),
         })
     }
 
-    /// Summaries grouped by kind of organisation, in the conventional order.
+    /// Summaries grouped by kind of organisation, in the conventional order (本级政府,
+    /// 办公厅（室）, 部门, 乡镇（街道）, then other kinds); within a kind by `order`, then folder.
     fn grouped(&self, reports: &[&Report], from: &str) -> J {
-        let mut groups: Vec<(String, Vec<&Report>)> = Vec::new();
-        for r in reports {
-            let kind = self
-                .site
-                .org(&r.org)
-                .and_then(|o| o.config.kind.clone())
-                .unwrap_or_else(|| "其他".to_string());
-            match groups.iter_mut().find(|(k, _)| *k == kind) {
-                Some((_, list)) => list.push(r),
-                None => groups.push((kind, vec![r])),
+        let mut sorted: Vec<(&crate::content::Org, &Report)> = reports
+            .iter()
+            .filter_map(|r| Some((self.site.org(&r.org)?, *r)))
+            .collect();
+        sorted.sort_by(|a, b| {
+            (county::org_sort_key(a.0), a.1.year).cmp(&(county::org_sort_key(b.0), b.1.year))
+        });
+        let mut groups: Vec<(String, Vec<J>)> = Vec::new();
+        for (o, r) in sorted {
+            let heading = o.config.kind_heading();
+            let item = self.summary(r, from);
+            match groups.last_mut() {
+                Some((k, list)) if *k == heading => list.push(item),
+                _ => groups.push((heading, vec![item])),
             }
         }
-        groups.sort_by(|a, b| kind_rank(&a.0).cmp(&kind_rank(&b.0)).then(a.0.cmp(&b.0)));
         J::Array(
             groups
                 .into_iter()
-                .map(|(kind, list)| {
-                    json!({
-                        "kind": kind,
-                        "reports": list.iter().map(|r| self.summary(r, from)).collect::<Vec<_>>(),
-                    })
-                })
+                .map(|(kind, list)| json!({ "kind": kind, "reports": list }))
                 .collect(),
         )
     }
@@ -369,6 +356,8 @@ impl Ctx<'_> {
                 "attachments": att_json,
                 "prev": prev,
                 "next": next,
+                "compare": county::previous(self.site, r)
+                    .map(|p| county::compare_link(r, p, &path)),
             },
             "org": org.map(|o| &o.config),
         });
@@ -394,6 +383,7 @@ impl Ctx<'_> {
             "count": reports.len(),
             "groups": self.grouped(&reports, &path),
             "archive": self.year_zips.then(|| urls::link(&path, &format!("downloads/{year}.zip"))),
+            "completeness": urls::link(&path, &urls::completeness(year)),
             "years": self.year_list(&path),
         });
         self.render("year.html", &path, page, extra)
@@ -435,7 +425,31 @@ impl Ctx<'_> {
             "contact": self.contact_of(org_id),
         });
         let charts = charts::org_charts(self.site.reports_of(org_id).collect());
-        let extra = json!({ "org": org.config, "reports": reports, "charts": charts });
+        let parent = org
+            .config
+            .parent
+            .as_deref()
+            .and_then(|p| self.site.org(p))
+            .map(|p| json!({"name": p.config.name, "href": urls::link(&path, &urls::org(&p.id))}));
+        let mut children: Vec<&crate::content::Org> = self
+            .site
+            .orgs
+            .values()
+            .filter(|o| o.config.parent.as_deref() == Some(org_id))
+            .collect();
+        children.sort_by(|a, b| county::org_sort_key(a).cmp(&county::org_sort_key(b)));
+        let children: Vec<J> = children
+            .iter()
+            .map(|c| json!({"name": c.config.name, "href": urls::link(&path, &urls::org(&c.id))}))
+            .collect();
+        let extra = json!({
+            "org": org.config,
+            "reports": reports,
+            "charts": charts,
+            "comparisons": self.comparisons(org_id, &path),
+            "parent": parent,
+            "children": children,
+        });
         self.render("org.html", &path, page, extra)
     }
 
@@ -448,29 +462,26 @@ impl Ctx<'_> {
             .iter()
             .filter(|r| Some(r.year) == latest)
             .collect();
-        let mut orgs: Vec<J> = self
-            .site
-            .orgs
-            .values()
+        let mut sorted: Vec<&crate::content::Org> = self.site.orgs.values().collect();
+        sorted.sort_by(|a, b| county::org_sort_key(a).cmp(&county::org_sort_key(b)));
+        let orgs: Vec<J> = sorted
+            .iter()
             .map(|o| {
                 json!({
                     "name": o.config.name,
                     "kind": o.config.kind,
+                    "kind_heading": o.config.kind_heading(),
                     "href": urls::link(&path, &urls::org(&o.id)),
                     "count": self.site.reports_of(&o.id).count(),
                 })
             })
             .collect();
-        orgs.sort_by(|a, b| {
-            let k = |v: &J| kind_rank(v["kind"].as_str().unwrap_or(""));
-            k(a).cmp(&k(b))
-                .then_with(|| a["name"].as_str().cmp(&b["name"].as_str()))
-        });
         let page = json!({ "kind": "home", "title": self.site.config.title, "breadcrumb": [] });
         let extra = json!({
             "latest_year": latest,
             "latest": self.grouped(&latest_reports, &path),
             "years": self.year_list(&path),
+            "org_groups": group_by_heading(&orgs),
             "orgs": orgs,
             "report_count": self.site.reports.len(),
         });
@@ -653,4 +664,22 @@ impl Ctx<'_> {
             }),
         )
     }
+}
+
+/// Consecutive items with the same `kind_heading`, as `[{kind, orgs}]`.
+fn group_by_heading(items: &[J]) -> J {
+    let mut groups: Vec<(String, Vec<J>)> = Vec::new();
+    for it in items {
+        let k = it["kind_heading"].as_str().unwrap_or_default().to_string();
+        match groups.last_mut() {
+            Some((g, list)) if *g == k => list.push(it.clone()),
+            _ => groups.push((k, vec![it.clone()])),
+        }
+    }
+    J::Array(
+        groups
+            .into_iter()
+            .map(|(kind, orgs)| json!({ "kind": kind, "orgs": orgs }))
+            .collect(),
+    )
 }

@@ -17,6 +17,8 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = embed!(
     "templates/macros.html",
     "templates/report.html",
     "templates/year.html",
+    "templates/completeness.html",
+    "templates/compare.html",
     "templates/org.html",
     "templates/index.html",
     "templates/404.html",

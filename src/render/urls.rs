@@ -18,6 +18,17 @@ pub fn report(year: u16, org: &str) -> String {
 pub fn org(org: &str) -> String {
     format!("org/{org}/index.html")
 }
+/// A year's publication status page.
+pub fn completeness(year: u16) -> String {
+    format!("{year}/completeness.html")
+}
+/// An organisation's tables of `year` compared with `prev`.
+pub fn compare(org: &str, year: u16, prev: u16) -> String {
+    format!("org/{org}/{year}-vs-{prev}.html")
+}
+/// Every cell of every report, for analysts.
+pub const DATA_CSV: &str = "data/all.csv";
+pub const DATA_JSON: &str = "data/all.json";
 
 /// `../../` for a page at `a/b/index.html`; empty at the top.
 pub fn root_of(page: &str) -> String {
@@ -46,12 +57,15 @@ pub fn site_paths(site: &crate::content::Site) -> std::collections::HashSet<Stri
         "sitemap.xml",
         "feed.xml",
         "SHA256SUMS",
+        DATA_CSV,
+        DATA_JSON,
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
     for y in site.years() {
         out.insert(year(y));
+        out.insert(completeness(y));
     }
     for o in site.orgs.keys() {
         out.insert(org(o));
@@ -59,6 +73,9 @@ pub fn site_paths(site: &crate::content::Site) -> std::collections::HashSet<Stri
     for r in &site.reports {
         let dir = report_dir(r.year, &r.org);
         out.insert(report(r.year, &r.org));
+        if r.year > 0 && site.reports_of(&r.org).any(|p| p.year + 1 == r.year) {
+            out.insert(compare(&r.org, r.year, r.year - 1));
+        }
         for d in crate::export::download_names(r) {
             out.insert(format!("{dir}/{d}"));
         }

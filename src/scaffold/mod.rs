@@ -38,6 +38,20 @@ pub fn tables_toml(format: &FormatDef, fill: &dyn Fn(&str, &str, usize) -> Optio
     })
 }
 
+/// [`tables_toml`] with each value given as a TOML literal (`3`, `12.50`), else 0.
+pub fn tables_toml_literals(
+    format: &FormatDef,
+    fill: &dyn Fn(&str, &str, usize) -> Option<String>,
+) -> String {
+    let heading = format!(
+        "# 统计表（{} 格式）。每个数都要填写；没有的填 0。\n",
+        format.document
+    );
+    tables_toml_cells(format, &heading, &|t, r, c| {
+        Some(fill(t, r, c).unwrap_or_else(|| "0".to_string()))
+    })
+}
+
 /// tables.toml of `format` after a `heading` comment, each row commented with its official
 /// label; `cell(table, row, column)` gives a cell as TOML (`3`, `""`, `"/"`). A row whose
 /// first cell is None is written commented out, for the author to fill.
@@ -173,7 +187,7 @@ pub fn new_report(root: &Path, org: &str, year: u16) -> Result<Created> {
         write_new(
             &org_toml,
             &format!(
-                "# 机关信息\nname = \"{org}\"   # 请改为机关全称，如「寺下镇人民政府」\n# short_name = \"\"   # 简称，用于默认标题\n# kind = \"\"         # 乡镇 | 县级部门 | 本级政府 | 办公厅（室）\n# address = \"\"\n# phone = \"\"\n# postcode = \"\"\n"
+                "# 机关信息\nname = \"{org}\"   # 请改为机关全称，如「寺下镇人民政府」\n# short_name = \"\"   # 简称，用于默认标题\n# kind = \"\"         # 本级政府 | 办公厅（室） | 部门 | 乡镇（街道）\n# order = 10         # 同类机关中的排列顺序（小的在前）\n# parent = \"\"       # 上级机关的文件夹名（下属单位时填写）\n# address = \"\"\n# phone = \"\"\n# postcode = \"\"\n"
             ),
         )?;
         files.push(org_toml.clone());

@@ -1,0 +1,141 @@
+//! The site-wide data for analysts: every cell of every report, one record per cell, as
+//! `data/all.csv` and `data/all.json`. Columns: org, org_name, kind, year, format, table, row,
+//! column, label, value (docs/county.md describes them). Order: organisation folder name,
+//! year, then the tables, rows and columns in printed order — the same on every build.
+
+use crate::content::Site;
+use crate::tables::{ReportTables, Value};
+
+/// One cell of one report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellRecord<'a> {
+    pub org: &'a str,
+    pub org_name: &'a str,
+    pub kind: &'a str,
+    pub year: u16,
+    pub format: &'static str,
+    /// `active` | `applications` | `appeals`; `tables[1]` … for a custom-format table.
+    pub table: String,
+    /// The row's TOML key (`withheld.state_secret`); the 1-based row number in a custom table.
+    pub row: String,
+    /// The column's official label; the 1-based column position in a custom table.
+    pub column: String,
+    /// The row's official label (with its group for numbered items); for a custom table,
+    /// the text of the row's first cell.
+    pub label: String,
+    pub value: &'a Value,
+}
+
+/// Every cell of the site, in the documented order.
+pub fn records(site: &Site) -> Vec<CellRecord<'_>> {
+    let mut reports: Vec<&crate::content::Report> = site.reports.iter().collect();
+    reports.sort_by(|a, b| a.org.cmp(&b.org).then(a.year.cmp(&b.year)));
+    let mut out = Vec::new();
+    for r in reports {
+        let Some(org) = site.org(&r.org) else {
+            continue;
+        };
+        let base = |table: String, row: String, column: String, label: String, value| CellRecord {
+            org: &r.org,
+            org_name: &org.config.name,
+            kind: org.config.kind.as_deref().unwrap_or(""),
+            year: r.year,
+            format: r.tables.format_id(),
+            table,
+            row,
+            column,
+            label,
+            value,
+        };
+        match &r.tables {
+            ReportTables::National { tables, .. } => {
+                for t in tables {
+                    for (i, (rd, row)) in t.def.rows().iter().zip(&t.rows).enumerate() {
+                        let cols = t.def.columns_of(i);
+                        for (col, cell) in cols.iter().zip(&row.cells) {
+                            out.push(base(
+                                t.def.key.to_string(),
+                                rd.key.to_string(),
+                                col.label.to_string(),
+                                t.def.row_label(i),
+                                &cell.value,
+                            ));
+                        }
+                    }
+                }
+            }
+            ReportTables::Custom(list) => {
+                for (n, t) in list.iter().enumerate() {
+                    for (ri, row) in t.rows.iter().enumerate() {
+                        let label = row.first().map(|c| c.value.display()).unwrap_or_default();
+                        for (ci, cell) in row.iter().enumerate() {
+                            out.push(base(
+                                format!("tables[{}]", n + 1),
+                                (ri + 1).to_string(),
+                                (ci + 1).to_string(),
+                                label.clone(),
+                                &cell.value,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+const HEADER: [&str; 10] = [
+    "org", "org_name", "kind", "year", "format", "table", "row", "column", "label", "value",
+];
+
+/// `data/all.csv`: UTF-8 with BOM, CRLF, a header row of the column names.
+pub fn csv(records: &[CellRecord<'_>]) -> Vec<u8> {
+    use super::csv::line;
+    let mut out = String::with_capacity(records.len() * 120 + 64);
+    out.push('\u{feff}');
+    line(&mut out, &HEADER.map(String::from));
+    for c in records {
+        line(
+            &mut out,
+            &[
+                c.org.to_string(),
+                c.org_name.to_string(),
+                c.kind.to_string(),
+                c.year.to_string(),
+                c.format.to_string(),
+                c.table.clone(),
+                c.row.clone(),
+                c.column.clone(),
+                c.label.clone(),
+                c.value.display(),
+            ],
+        );
+    }
+    out.into_bytes()
+}
+
+/// `data/all.json`: an array of objects with the same fields; numbers as JSON numbers, text
+/// and blank cells as strings.
+pub fn json(records: &[CellRecord<'_>]) -> Vec<u8> {
+    let list: Vec<serde_json::Value> = records
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "org": c.org,
+                "org_name": c.org_name,
+                "kind": c.kind,
+                "year": c.year,
+                "format": c.format,
+                "table": c.table,
+                "row": c.row,
+                "column": c.column,
+                "label": c.label,
+                "value": c.value.to_json(),
+            })
+        })
+        .collect();
+    let mut s = serde_json::to_string(&list).unwrap_or_else(|_| "[]".to_string());
+    s.push('\n');
+    s.into_bytes()
+}

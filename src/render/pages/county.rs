@@ -1,0 +1,296 @@
+//! Pages of a county portal: each year's publication status (which organisations have
+//! published, late or not at all) and each organisation's tables compared with the year
+//! before; plus the site-wide data files.
+
+use super::Ctx;
+use crate::content::{Org, Report, Site};
+use crate::export::dataset;
+use crate::output::OutputFile;
+use crate::render::urls;
+use crate::summary::decimal::Decimal;
+use crate::tables::{ReportTables, Value};
+use anyhow::Result;
+use serde_json::{Value as J, json};
+
+/// Organisations in the conventional order: kind, then `order`, then folder name.
+pub(super) fn org_sort_key(o: &Org) -> (usize, i64, &str) {
+    (
+        o.config.kind_rank(),
+        o.config.order.unwrap_or(i64::MAX),
+        o.id.as_str(),
+    )
+}
+
+/// How a report was published relative to the deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Status {
+    OnTime,
+    Late,
+    /// No `published` date in the front matter.
+    Undated,
+}
+
+pub(super) fn status(site: &Site, r: &Report) -> Status {
+    let (m, d) = site.config.deadline;
+    match r.front.published {
+        None => Status::Undated,
+        Some(p) if (p.year, p.month, p.day) > (r.year + 1, m, d) => Status::Late,
+        Some(_) => Status::OnTime,
+    }
+}
+
+/// The organisations expected to publish for `year`: those that published for that year or
+/// an earlier one, and — for the newest year — those that have not published yet at all.
+fn expected(site: &Site, year: u16, newest: u16) -> Vec<&Org> {
+    let mut orgs: Vec<&Org> = site
+        .orgs
+        .values()
+        .filter(|o| match site.reports_of(&o.id).map(|r| r.year).min() {
+            Some(first) => first <= year,
+            None => year == newest,
+        })
+        .collect();
+    orgs.sort_by(|a, b| org_sort_key(a).cmp(&org_sort_key(b)));
+    orgs
+}
+
+impl Ctx<'_> {
+    /// `<year>/completeness.html`.
+    pub(super) fn completeness_page(&self, year: u16) -> Result<OutputFile> {
+        let path = urls::completeness(year);
+        let site = self.site;
+        let newest = site.years().first().copied().unwrap_or(year);
+        let (m, d) = site.config.deadline;
+        let deadline = format!("{}年{m}月{d}日", year + 1);
+        let mut rows = Vec::new();
+        let (mut on_time, mut late, mut undated, mut missing) = (0, 0, 0, 0);
+        let mut missing_list = Vec::new();
+        let mut late_list = Vec::new();
+        for o in expected(site, year, newest) {
+            let report = site.reports_of(&o.id).find(|r| r.year == year);
+            let (code, text) = match report.map(|r| status(site, r)) {
+                Some(Status::OnTime) => {
+                    on_time += 1;
+                    ("on-time", "按时发布")
+                }
+                Some(Status::Late) => {
+                    late += 1;
+                    ("late", "逾期发布")
+                }
+                Some(Status::Undated) => {
+                    undated += 1;
+                    ("undated", "已发布，未填写发布日期")
+                }
+                None => {
+                    missing += 1;
+                    ("missing", "未发布")
+                }
+            };
+            let row = json!({
+                "name": o.config.name,
+                "kind": o.config.kind_heading(),
+                "org_href": urls::link(&path, &urls::org(&o.id)),
+                "status": code,
+                "status_text": text,
+                "published": report.and_then(|r| r.front.published).map(|p| p.ymd()),
+                "report_href": report.map(|r| urls::link(&path, &urls::report(r.year, &r.org))),
+                "title": report.map(|r| r.title.clone()),
+            });
+            match code {
+                "missing" => missing_list.push(row.clone()),
+                "late" => late_list.push(row.clone()),
+                _ => {}
+            }
+            rows.push(row);
+        }
+        let page = json!({
+            "kind": "completeness",
+            "title": format!("{year}年政府信息公开工作年度报告发布情况"),
+            "breadcrumb": [
+                {"title": format!("{year}年"), "href": urls::link(&path, &urls::year(year))},
+                {"title": "发布情况", "href": urls::link(&path, &path)},
+            ],
+        });
+        let extra = json!({
+            "year": year,
+            "deadline": deadline,
+            "expected": rows.len(),
+            "published": on_time + late + undated,
+            "on_time": on_time,
+            "late": late,
+            "undated": undated,
+            "missing": missing,
+            "missing_list": missing_list,
+            "late_list": late_list,
+            "rows": rows,
+            "year_href": urls::link(&path, &urls::year(year)),
+        });
+        self.render("completeness.html", &path, page, extra)
+    }
+
+    /// The comparison pages of one organisation: each report against the year before.
+    pub(super) fn compare_pages(&self, org: &Org) -> Result<Vec<OutputFile>> {
+        let mut out = Vec::new();
+        for r in self.site.reports_of(&org.id) {
+            if let Some(prev) = previous(self.site, r) {
+                out.push(self.compare_page(org, r, prev)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Links to an organisation's comparison pages, newest first (for its page).
+    pub(super) fn comparisons(&self, org_id: &str, from: &str) -> J {
+        J::Array(
+            self.site
+                .reports_of(org_id)
+                .filter_map(|r| {
+                    let prev = previous(self.site, r)?;
+                    Some(compare_link(r, prev, from))
+                })
+                .collect(),
+        )
+    }
+
+    fn compare_page(&self, org: &Org, r: &Report, prev: &Report) -> Result<OutputFile> {
+        let path = urls::compare(&org.id, r.year, prev.year);
+        let title = format!(
+            "{}{}年与{}年政府信息公开工作年度报告统计数据对比",
+            org.config.name, r.year, prev.year
+        );
+        let (tables, changed, total) = compare_tables(r, prev);
+        let comparable = r.tables.format_id() == prev.tables.format_id()
+            && matches!(r.tables, ReportTables::National { .. });
+        let page = json!({
+            "kind": "compare",
+            "title": title,
+            "breadcrumb": [
+                {"title": org.config.name, "href": urls::link(&path, &urls::org(&org.id))},
+                {"title": format!("{}年与{}年对比", r.year, prev.year), "href": urls::link(&path, &path)},
+            ],
+        });
+        let format_label = |t: &ReportTables| match t {
+            ReportTables::National { format, .. } => {
+                format!("{} 格式（{}）", format.id, format.document)
+            }
+            ReportTables::Custom(_) => "地方格式".to_string(),
+        };
+        let extra = json!({
+            "org_name": org.config.name,
+            "year": r.year,
+            "prev": prev.year,
+            "comparable": comparable,
+            "format": format_label(&r.tables),
+            "prev_format": format_label(&prev.tables),
+            "tables": if comparable { tables } else { J::Array(vec![]) },
+            "changed": changed,
+            "total": total,
+            "report_href": urls::link(&path, &urls::report(r.year, &r.org)),
+            "prev_href": urls::link(&path, &urls::report(prev.year, &prev.org)),
+            "report_title": r.title,
+            "prev_title": prev.title,
+        });
+        self.render("compare.html", &path, page, extra)
+    }
+}
+
+/// The same organisation's report of the year before, when there is one.
+pub(super) fn previous<'a>(site: &'a Site, r: &'a Report) -> Option<&'a Report> {
+    site.reports_of(&r.org).find(|p| p.year + 1 == r.year)
+}
+
+/// `{title, href}` of the page comparing `r` with `prev`, linked from `from`.
+pub(super) fn compare_link(r: &Report, prev: &Report, from: &str) -> J {
+    json!({
+        "year": r.year,
+        "prev": prev.year,
+        "title": format!("{}年与{}年统计数据对比", r.year, prev.year),
+        "href": urls::link(from, &urls::compare(&r.org, r.year, prev.year)),
+    })
+}
+
+fn number(v: &Value) -> Option<Decimal> {
+    match v {
+        Value::Int(n) => Some(Decimal::from_int(*n)),
+        Value::Decimal(t) => Decimal::parse(t),
+        Value::Blank | Value::Text(_) => None,
+    }
+}
+
+/// Every cell of the two reports' national tables side by side: the tables for the
+/// template, how many cells changed, how many were compared.
+fn compare_tables(r: &Report, prev: &Report) -> (J, usize, usize) {
+    let (ReportTables::National { tables, .. }, ReportTables::National { .. }) =
+        (&r.tables, &prev.tables)
+    else {
+        return (J::Array(vec![]), 0, 0);
+    };
+    let (mut changed, mut total) = (0, 0);
+    let mut out = Vec::new();
+    for t in tables {
+        let Some(before) = prev.tables.national(t.def.key) else {
+            continue;
+        };
+        let mut rows = Vec::new();
+        for (i, rd) in t.def.rows().iter().enumerate() {
+            let mut label: Vec<&str> = rd.groups.to_vec();
+            let own = t.def.row_label(i);
+            label.retain(|g| !own.starts_with(g));
+            label.push(&own);
+            let label = label.join(" ");
+            for (c, col) in t.def.columns_of(i).iter().enumerate() {
+                let now = t
+                    .rows
+                    .get(i)
+                    .and_then(|row| row.cells.get(c))
+                    .map(|c| &c.value);
+                let then = before
+                    .rows
+                    .get(i)
+                    .and_then(|row| row.cells.get(c))
+                    .map(|c| &c.value);
+                let (dir, change) = match (now.and_then(number), then.and_then(number)) {
+                    (Some(a), Some(b)) => match a.checked_sub(b) {
+                        Some(diff) if diff.signum() > 0 => ("up", format!("增加 {}", diff)),
+                        Some(diff) if diff.signum() < 0 => ("down", format!("减少 {}", diff.abs())),
+                        Some(_) => ("same", "持平".to_string()),
+                        None => ("na", "无法计算".to_string()),
+                    },
+                    _ => ("na", "无法比较（非数字）".to_string()),
+                };
+                total += 1;
+                if dir != "same" {
+                    changed += 1;
+                }
+                let shown = |v: Option<&Value>| match v {
+                    Some(Value::Blank) | None => "（空）".to_string(),
+                    Some(v) => v.display(),
+                };
+                rows.push(json!({
+                    "label": label,
+                    "column": col.label,
+                    "prev": shown(then),
+                    "now": shown(now),
+                    "dir": dir,
+                    "change": change,
+                }));
+            }
+        }
+        out.push(json!({
+            "key": t.def.key,
+            "name": t.def.name(),
+            "title": t.def.section,
+            "rows": rows,
+        }));
+    }
+    (J::Array(out), changed, total)
+}
+
+/// `data/all.csv` and `data/all.json`.
+pub(super) fn data_files(site: &Site) -> Vec<OutputFile> {
+    let records = dataset::records(site);
+    vec![
+        OutputFile::new(urls::DATA_CSV, dataset::csv(&records)),
+        OutputFile::new(urls::DATA_JSON, dataset::json(&records)),
+    ]
+}
