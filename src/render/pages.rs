@@ -358,6 +358,7 @@ impl Ctx<'_> {
                 "next": next,
                 "compare": county::previous(self.site, r)
                     .map(|p| county::compare_link(r, p, &path)),
+                "yoy": county::previous(self.site, r).map(|p| county::yoy(r, p)),
             },
             "org": org.map(|o| &o.config),
         });

@@ -181,3 +181,39 @@ fn footer_badge_and_contact_come_from_site_and_org_toml() {
     assert!(run.stderr.contains("site.toml:"), "{}", run.stderr);
     assert!(run.stderr.contains("conac_url"), "{}", run.stderr);
 }
+
+#[test]
+fn report_page_compares_with_the_previous_year() {
+    let site = standard_site();
+    // 测试镇 2024 against 2023: two figures of table 二 changed; the 2022 → 2023 pages are equal
+    let tables = set_line(&set_line(&tables_2021(), "licensing", "30"), "fees", "1.25");
+    site.write(&Site::tables_rel("ceshizhen", 2024), &tables);
+    site.run(&["build", "--no-downloads"]).expect_code(0);
+    let page = site.out("2024/ceshizhen/index.html");
+    let yoy = page
+        .split(r#"<section class="yoy""#)
+        .nth(1)
+        .expect("a comparison section")
+        .split("</section>")
+        .next()
+        .unwrap();
+    assert!(yoy.contains("与2023年对比"), "{yoy}");
+    assert!(yoy.contains("有 2 项与2023年不同"), "{yoy}");
+    assert!(yoy.contains("增加 5"), "{yoy}");
+    assert!(yoy.contains("减少 0.25"), "{yoy}");
+    assert!(
+        yoy.contains(r#"<tr class="change-up"><th scope="row">行政许可</th>"#),
+        "{yoy}"
+    );
+    // unchanged cells are not listed on the report page; the full comparison is linked
+    assert_eq!(yoy.matches("<tr class=\"change-").count(), 2, "{yoy}");
+    assert!(
+        yoy.contains(r#"href="../../org/ceshizhen/2024-vs-2023.html""#),
+        "{yoy}"
+    );
+    let same = site.out("2023/ceshizhen/index.html");
+    assert!(same.contains("与2022年完全相同"), "{same}");
+    // a format change (2019 → 2022 has no consecutive year; 2018 custom → 2019): no comparison
+    let y2019 = site.out("2019/ceshizhen/index.html");
+    assert!(!y2019.contains(r#"<section class="yoy""#));
+}

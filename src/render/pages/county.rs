@@ -199,6 +199,37 @@ pub(super) fn previous<'a>(site: &'a Site, r: &'a Report) -> Option<&'a Report> 
     site.reports_of(&r.org).find(|p| p.year + 1 == r.year)
 }
 
+/// The year-over-year block of a report page: the cells of tables 二–四 that changed since
+/// the year before (same national format only; None otherwise), for a compact table beside
+/// the link to the full comparison page.
+pub(super) fn yoy(r: &Report, prev: &Report) -> J {
+    let comparable = r.tables.format_id() == prev.tables.format_id()
+        && matches!(r.tables, ReportTables::National { .. });
+    if !comparable {
+        return J::Null;
+    }
+    let (tables, changed, total) = compare_tables(r, prev);
+    let tables: Vec<J> = tables
+        .as_array()
+        .map(|ts| {
+            ts.iter()
+                .filter_map(|t| {
+                    let rows: Vec<J> = t["rows"]
+                        .as_array()?
+                        .iter()
+                        .filter(|row| row["dir"] != "same")
+                        .cloned()
+                        .collect();
+                    (!rows.is_empty()).then(|| {
+                        json!({"key": t["key"], "name": t["name"], "title": t["title"], "rows": rows})
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({ "prev": prev.year, "changed": changed, "total": total, "tables": tables })
+}
+
 /// `{title, href}` of the page comparing `r` with `prev`, linked from `from`.
 pub(super) fn compare_link(r: &Report, prev: &Report, from: &str) -> J {
     json!({
