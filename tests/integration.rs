@@ -2,6 +2,8 @@
 //! (all names and figures are invented) and the real binary is run with `--root`.
 
 mod common;
+#[path = "integration/incremental.rs"]
+mod incremental;
 
 use common::*;
 use serde_json::{Value, json};

@@ -1,11 +1,13 @@
 //! The site pipeline, in explicit phases shared by `build`, `check` and `serve`:
 //! load (content → model, schema errors) → check (rules) → render (model → files) → sink.
 
+pub mod inputs;
+
 use crate::check::check_site;
 use crate::content::{Site, load_site};
 use crate::diagnostics::Diagnostics;
 use crate::output::{self, OutputFile, StagingError};
-use crate::render::{RenderOptions, Theme, render_site};
+use crate::render::{RenderMemo, RenderOptions, Theme, render_site, render_site_memo};
 use anyhow::{Context, Result};
 use std::path::Path;
 
@@ -44,6 +46,18 @@ pub fn load_and_check(root: &Path) -> Checked {
 pub fn render(site: &Site, opts: &RenderOptions) -> Result<Vec<OutputFile>> {
     let theme = Theme::load(&site.root, &site.config.theme)?;
     let files = render_site(site, &theme, opts)?;
+    Ok(output::finish(files))
+}
+
+/// Phase 3 for the preview: the same files as [`render`], reusing from `memo` every page
+/// whose inputs are unchanged since the last call (and leaving this render's pages in it).
+pub fn render_incremental(
+    site: &Site,
+    opts: &RenderOptions,
+    memo: &mut RenderMemo,
+) -> Result<Vec<OutputFile>> {
+    let theme = Theme::load(&site.root, &site.config.theme)?;
+    let files = render_site_memo(site, &theme, opts, memo)?;
     Ok(output::finish(files))
 }
 

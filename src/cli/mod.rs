@@ -92,23 +92,38 @@ pub fn run(cli: Cli) -> Result<i32> {
             {
                 bail!("--base-url {m}");
             }
+            let target = output.unwrap_or_else(|| build::default_output(&root));
+            let opts = RenderOptions {
+                base_url,
+                no_downloads,
+                download_cache: Some(build::inputs::cache_dir(&root).join("downloads")),
+            };
+            let inputs = build::inputs::fingerprint(&root, &opts);
+            if let Some(f) = &inputs
+                && build::inputs::up_to_date(&root, &target, f)
+            {
+                println!("没有变化，{} 未改动", target.display());
+                return Ok(0);
+            }
             let checked = build::load_and_check(&root);
             print_diagnostics(&checked);
             let Some(site) = checked.site.as_ref().filter(|_| !checked.has_errors()) else {
                 eprintln!("生成已停止：请先改正上面的错误。output/ 保持不变。");
                 return Ok(1);
             };
-            let target = output.unwrap_or_else(|| build::default_output(&root));
-            let opts = RenderOptions {
-                base_url,
-                no_downloads,
-            };
+            build::inputs::forget(&root, &target);
             let n = build::render_and_write(site, &opts, &target)?;
             println!(
                 "已生成 {} 份报告、{n} 个文件到 {}",
                 site.reports.len(),
                 target.display()
             );
+            // remembered only when the sources did not change during the build
+            if let Some(f) = inputs
+                && build::inputs::fingerprint(&root, &opts).as_ref() == Some(&f)
+            {
+                build::inputs::remember(&root, &target, &f);
+            }
             Ok(0)
         }
         Command::Check { format } => {
