@@ -4,7 +4,7 @@
 pub mod inputs;
 
 use crate::check::check_site;
-use crate::content::{Site, load_site};
+use crate::content::{LoadCache, Loaded, Site, load_site, load_site_cached};
 use crate::diagnostics::Diagnostics;
 use crate::output::{self, OutputFile, StagingError};
 use crate::render::{RenderMemo, RenderOptions, Theme, render_site, render_site_memo};
@@ -30,7 +30,16 @@ impl Checked {
 
 /// Phases 1 and 2: load every file and check every rule.
 pub fn load_and_check(root: &Path) -> Checked {
-    let loaded = load_site(root);
+    checked(load_site(root))
+}
+
+/// Like [`load_and_check`], parsing only the reports whose files changed since the last call
+/// with this `cache` (the preview).
+pub fn load_and_check_cached(root: &Path, cache: &mut LoadCache) -> Checked {
+    checked(load_site_cached(root, cache))
+}
+
+fn checked(loaded: Loaded) -> Checked {
     let mut diagnostics = loaded.diagnostics;
     if let Some(site) = &loaded.site {
         diagnostics.extend(check_site(site));
@@ -58,7 +67,8 @@ pub fn render_incremental(
 ) -> Result<Vec<OutputFile>> {
     let theme = Theme::load(&site.root, &site.config.theme)?;
     let files = render_site_memo(site, &theme, opts, memo)?;
-    Ok(output::finish(files))
+    let memo = &*memo;
+    Ok(output::finish_with(files, &|f| memo.sha256_of(f)))
 }
 
 /// Phase 4 for `build`: write into a staging folder and swap it into `target`.

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use serde_json::{Value as J, json};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// The conventional order of kinds of organisation on list pages.
 const KIND_ORDER: &[&str] = &[
@@ -42,17 +42,40 @@ const COLUMN_TYPE: &str = "信息公开年报";
 /// preview keeps one between generations and re-renders only the pages whose inputs changed
 /// (a report page: its sources, its organisation and its neighbouring years; other pages:
 /// their whole template context). A change of theme or site settings clears it.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct RenderMemo {
     /// The hash of what every page depends on (templates, site settings, options).
     site: [u8; 32],
     /// Report page path → (inputs, the page and its data downloads).
-    reports: HashMap<String, ([u8; 32], Vec<OutputFile>)>,
+    reports: HashMap<String, ([u8; 32], Arc<Vec<OutputFile>>)>,
     /// Other pages: path → (context, page).
-    pages: HashMap<String, ([u8; 32], OutputFile)>,
+    pages: HashMap<String, ([u8; 32], Arc<OutputFile>)>,
+    /// The templates compiled, under the hash of their text.
+    tera: Option<([u8; 32], Arc<tera::Tera>)>,
+    /// The SHA-256 of every file above, by path (for `SHA256SUMS`).
+    hashes: HashMap<String, String>,
     /// How many pages the last render reused and rendered (for tests and timing).
     pub reused: usize,
     pub rendered: usize,
+    /// Time spent loading and checking before this render (set by the caller, for its log).
+    pub loaded_in: std::time::Duration,
+}
+
+impl RenderMemo {
+    /// The SHA-256 (hex) of `file`, when it is one this memo holds.
+    pub fn sha256_of(&self, file: &OutputFile) -> Option<String> {
+        self.hashes.get(&file.path).cloned()
+    }
+
+    /// Hashes of `files`: from `old` when reused, computed when new.
+    fn hash_all(&mut self, files: &[OutputFile], old: Option<&RenderMemo>) {
+        for f in files {
+            let h = old
+                .and_then(|o| o.hashes.get(&f.path).cloned())
+                .unwrap_or_else(|| crate::output::sha256_hex(&f.bytes));
+            self.hashes.insert(f.path.clone(), h);
+        }
+    }
 }
 
 struct Memo {
@@ -76,7 +99,7 @@ struct Ctx<'a> {
     exporter: export::Exporter,
     /// The per-year zips exist (not `--no-downloads`).
     year_zips: bool,
-    tera: tera::Tera,
+    tera: Arc<tera::Tera>,
     base_url: Option<String>,
     site_json: J,
 }
@@ -103,16 +126,35 @@ fn render(
     opts: &RenderOptions,
     mut memo: Option<&mut RenderMemo>,
 ) -> Result<Vec<OutputFile>> {
-    let mut tera = tera::Tera::default();
-    let templates: Vec<(&str, &str)> = theme
-        .templates
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    tera.add_raw_templates(templates)
-        .map_err(|e| anyhow!(tera_chain(&e)))
-        .context("主题模板有误")?;
-    tera.autoescape_on(vec![".html", ".xml"]);
+    let templates_key = memo.as_ref().map(|_| {
+        let parts: Vec<&[u8]> = theme
+            .templates
+            .iter()
+            .flat_map(|(k, v)| [k.as_bytes(), v.as_bytes()])
+            .collect();
+        digest(&parts)
+    });
+    let compiled = memo
+        .as_ref()
+        .and_then(|m| m.tera.as_ref())
+        .filter(|(k, _)| Some(*k) == templates_key)
+        .map(|(_, t)| Arc::clone(t));
+    let tera = match compiled {
+        Some(t) => t,
+        None => {
+            let mut tera = tera::Tera::default();
+            let templates: Vec<(&str, &str)> = theme
+                .templates
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            tera.add_raw_templates(templates)
+                .map_err(|e| anyhow!(tera_chain(&e)))
+                .context("主题模板有误")?;
+            tera.autoescape_on(vec![".html", ".xml"]);
+            Arc::new(tera)
+        }
+    };
     let base_url = match &opts.base_url {
         Some(u) => {
             Some(crate::config::normalize_base_url(u).map_err(|m| anyhow!("--base-url {m}"))?)
@@ -153,6 +195,7 @@ fn render(
         memo: match (memo_in, memo.as_deref_mut()) {
             (Some(key), Some(m)) => {
                 let mut old = std::mem::take(m);
+                let loaded_in = old.loaded_in;
                 if old.site != key {
                     old = RenderMemo::default();
                 }
@@ -160,6 +203,8 @@ fn render(
                     old,
                     new: Mutex::new(RenderMemo {
                         site: key,
+                        loaded_in,
+                        tera: templates_key.map(|k| (k, Arc::clone(&tera))),
                         ..RenderMemo::default()
                     }),
                 })
@@ -287,13 +332,17 @@ impl Ctx<'_> {
                 && *k == key
             {
                 let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
-                new.pages.insert(path.to_string(), (key, file.clone()));
+                new.hash_all(std::slice::from_ref(file), Some(&m.old));
+                new.pages.insert(path.to_string(), (key, Arc::clone(file)));
                 new.reused += 1;
-                return Ok(file.clone());
+                return Ok(OutputFile::clone(file));
             }
             let file = self.render_now(template, path, value)?;
+            let hash = crate::output::sha256_hex(&file.bytes);
             let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
-            new.pages.insert(path.to_string(), (key, file.clone()));
+            new.hashes.insert(path.to_string(), hash);
+            new.pages
+                .insert(path.to_string(), (key, Arc::new(file.clone())));
             new.rendered += 1;
             return Ok(file);
         }
@@ -388,7 +437,8 @@ impl Ctx<'_> {
             .iter()
             .map(|a| format!("{}\0{}\n", a.name, a.size))
             .collect();
-        let neighbours = format!("{prev:?}\n{next:?}");
+        let as_text = |v: &Option<J>| v.as_ref().map(J::to_string).unwrap_or_default();
+        let neighbours = format!("{}\n{}", as_text(&prev), as_text(&next));
         let year = r.year.to_le_bytes();
         let key = digest(&[
             r.org.as_bytes(),
@@ -400,22 +450,22 @@ impl Ctx<'_> {
             attachments.as_bytes(),
             neighbours.as_bytes(),
         ]);
-        let made = match m.old.reports.get(&path) {
-            Some((k, made)) if *k == key => {
-                m.new.lock().unwrap_or_else(|e| e.into_inner()).reused += 1;
-                made.clone()
-            }
-            _ => {
-                m.new.lock().unwrap_or_else(|e| e.into_inner()).rendered += 1;
-                self.report_page(r, prev, next)?
-            }
+        let (made, old) = match m.old.reports.get(&path) {
+            Some((k, made)) if *k == key => (Arc::clone(made), Some(&m.old)),
+            _ => (Arc::new(self.report_page(r, prev, next)?), None),
         };
         files.extend(made.iter().cloned());
-        m.new
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .reports
-            .insert(path, (key, made));
+        // hashed outside the lock, in this report's thread
+        let mut hashes = RenderMemo::default();
+        hashes.hash_all(&made, old);
+        let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
+        new.hashes.extend(hashes.hashes);
+        if old.is_some() {
+            new.reused += 1;
+        } else {
+            new.rendered += 1;
+        }
+        new.reports.insert(path, (key, made));
         Ok(files)
     }
 

@@ -6,6 +6,7 @@ mod live;
 pub mod paths;
 
 use crate::build;
+use crate::content::LoadCache;
 use crate::diagnostics::{Diagnostics, Style, render_text, summary_line};
 use crate::output::MemorySite;
 use crate::render::{RenderMemo, RenderOptions, Theme};
@@ -61,14 +62,18 @@ pub struct ServeOptions {
 }
 
 /// Build a generation from the sources; on failure keep `last`'s content and add an overlay.
-/// `memo`: the pages of the previous generations, re-rendered only where their inputs changed.
+/// `memo`: the pages of the previous generations, re-rendered only where their inputs changed;
+/// `loads`: the reports parsed before, parsed again only where their files changed.
 fn build_generation(
     root: &Path,
     number: u64,
     last: Option<&Generation>,
     memo: &mut RenderMemo,
+    loads: &mut LoadCache,
 ) -> (Generation, Diagnostics) {
-    let checked = build::load_and_check(root);
+    let started = Instant::now();
+    let checked = build::load_and_check_cached(root, loads);
+    memo.loaded_in = started.elapsed();
     let diags = checked.diagnostics;
     let result = match (checked.site, diags.has_errors()) {
         (Some(site), false) => build::render_incremental(
@@ -155,7 +160,8 @@ pub fn run(root: &Path, opts: &ServeOptions) -> Result<()> {
 
     let started = Instant::now();
     let mut memo = RenderMemo::default();
-    let (first, diags) = build_generation(&root, 1, None, &mut memo);
+    let mut loads = LoadCache::default();
+    let (first, diags) = build_generation(&root, 1, None, &mut memo, &mut loads);
     report_build(
         &diags,
         started,
@@ -208,7 +214,8 @@ pub fn run(root: &Path, opts: &ServeOptions) -> Result<()> {
                 let started = Instant::now();
                 let last = Arc::clone(&state.read().unwrap_or_else(|e| e.into_inner()));
                 let number = last.number + 1;
-                let (next, diags) = build_generation(&root, number, Some(&last), &mut memo);
+                let (next, diags) =
+                    build_generation(&root, number, Some(&last), &mut memo, &mut loads);
                 drop(last);
                 report_build(&diags, started, next.overlay.is_none(), number, &memo);
                 *state.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
@@ -321,8 +328,10 @@ fn report_build(diags: &Diagnostics, started: Instant, ok: bool, number: u64, me
     let ms = started.elapsed().as_millis();
     if ok {
         println!(
-            "第 {number} 次生成完成，用时 {ms} ms（重新渲染 {} 页，沿用 {} 页）",
-            memo.rendered, memo.reused
+            "第 {number} 次生成完成，用时 {ms} ms（载入与检查 {} ms；重新渲染 {} 页，沿用 {} 页）",
+            memo.loaded_in.as_millis(),
+            memo.rendered,
+            memo.reused
         );
     } else {
         eprintln!(
