@@ -7,7 +7,6 @@
 //! the minimum is the figure least disturbed by other work on a shared machine.
 
 use nianbao::build;
-use nianbao::content::LoadCache;
 use nianbao::output::MemorySite;
 use nianbao::render::{RenderMemo, RenderOptions};
 use std::path::{Path, PathBuf};
@@ -51,7 +50,7 @@ fn main() {
         no_downloads: true,
         ..RenderOptions::default()
     };
-    let mut loads = LoadCache::default();
+    let mut loads = build::Caches::default();
     let mut memo = RenderMemo::default();
     let t = Instant::now();
     let checked = build::load_and_check_cached(&root, &mut loads);

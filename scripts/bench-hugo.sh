@@ -24,8 +24,8 @@ for n in ${sizes[@]}; do
   rm -rf "$site" "$hugo_site"
   "$gen" --orgs "$orgs" --years 20 "$site" >/dev/null
   "$export_hugo" "$site" "$hugo_site" >/dev/null
-  md=$(find "$site/content" -name report.md | sort | head -1)
-  hmd=$(find "$hugo_site/content" -name '*.md' ! -name '_index.md' | sort | head -1)
+  md=$(find "$site/content" -name report.md | sort | sed -n 1p)
+  hmd=$(find "$hugo_site/content" -name '*.md' ! -name '_index.md' | sort | sed -n 1p)
   nb="$bin --root $site"
   hg="hugo --quiet --source $hugo_site --destination $hugo_site/public"
   echo "== $n reports ($orgs organisations × 20 years)"

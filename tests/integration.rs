@@ -806,7 +806,11 @@ fn output_is_replaced_atomically_and_only_when_everything_succeeds() {
         snapshot(&out) == before,
         "output/ changed by a failed build"
     );
-    assert_eq!(entries(site.root()), ["content", "output", "site.toml"]);
+    // beside output/, only the cache nianbao keeps between builds (docs/incremental.md)
+    assert_eq!(
+        entries(site.root()),
+        [".nianbao-cache", "content", "output", "site.toml"]
+    );
     site.write("site.toml", "title = \n");
     site.run(&["build"]).expect_code(1);
     assert!(
@@ -848,7 +852,11 @@ fn output_is_replaced_atomically_and_only_when_everything_succeeds() {
         .filter(|p| *p != "SHA256SUMS")
         .collect();
     assert_eq!(listed, present);
-    assert_eq!(entries(site.root()), ["content", "output", "site.toml"]);
+    // beside output/, only the cache nianbao keeps between builds (docs/incremental.md)
+    assert_eq!(
+        entries(site.root()),
+        [".nianbao-cache", "content", "output", "site.toml"]
+    );
 
     // a folder nianbao did not make is never replaced
     let foreign = site.path("public");
@@ -865,7 +873,7 @@ fn output_is_replaced_atomically_and_only_when_everything_succeeds() {
     );
     assert_eq!(
         entries(site.root()),
-        ["content", "output", "public", "site.toml"],
+        [".nianbao-cache", "content", "output", "public", "site.toml"],
         "staging leftovers"
     );
 

@@ -116,26 +116,74 @@ fn record_path(root: &Path, target: &Path) -> PathBuf {
         .join(sha256_hex(target.to_string_lossy().as_bytes()))
 }
 
-/// The hash of `target/SHA256SUMS`, which stands for the whole output folder.
+/// What the output folder holds now: its `SHA256SUMS`, and the name, size and modification
+/// time of every file and folder in it (a file added, removed or edited by hand since the
+/// build changes it).
 fn output_identity(target: &Path) -> Option<String> {
     if !target.join(crate::output::MARKER).is_file() {
         return None;
     }
-    fs::read(target.join("SHA256SUMS"))
-        .ok()
-        .map(|b| sha256_hex(&b))
+    let sums = fs::read(target.join("SHA256SUMS")).ok()?;
+    let mut listing = Vec::new();
+    list_output(target, target, &mut listing);
+    listing.sort();
+    let mut h = Sha256::new();
+    h.update(Sha256::digest(&sums));
+    for line in listing {
+        h.update(line.as_bytes());
+    }
+    Some(format!("{:x}", h.finalize()))
+}
+
+fn list_output(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        let Ok(meta) = fs::symlink_metadata(&path) else {
+            continue;
+        };
+        let mtime = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy();
+        out.push(format!("{rel}\0{}\0{mtime}\n", meta.len()));
+        if meta.is_dir() {
+            list_output(root, &path, out);
+        }
+    }
 }
 
 /// Whether `target` holds what a build of these inputs would write.
 pub fn up_to_date(root: &Path, target: &Path, fingerprint: &str) -> bool {
+    matches_record(root, target, Some(fingerprint), output_identity(target))
+}
+
+/// The fingerprint of the inputs (see [`fingerprint`]), and whether `target` already holds
+/// their build; the inputs and the output folder are looked at in parallel.
+pub fn unchanged(root: &Path, target: &Path, opts: &RenderOptions) -> (Option<String>, bool) {
+    let (inputs, output) = rayon::join(|| fingerprint(root, opts), || output_identity(target));
+    let same = matches_record(root, target, inputs.as_deref(), output);
+    (inputs, same)
+}
+
+fn matches_record(
+    root: &Path,
+    target: &Path,
+    fingerprint: Option<&str>,
+    output: Option<String>,
+) -> bool {
+    let (Some(fingerprint), Some(output)) = (fingerprint, output) else {
+        return false;
+    };
     let Ok(record) = fs::read_to_string(record_path(root, target)) else {
         return false;
     };
     let mut lines = record.lines();
-    let (Some(inputs), Some(output)) = (lines.next(), lines.next()) else {
-        return false;
-    };
-    inputs == fingerprint && output_identity(target).as_deref() == Some(output)
+    lines.next() == Some(fingerprint) && lines.next() == Some(output.as_str())
 }
 
 /// Remember that `target` now holds the build of these inputs. Best effort: a record that
@@ -231,6 +279,12 @@ mod tests {
         assert!(!up_to_date(d.path(), &out, "g"));
         fs::write(out.join("SHA256SUMS"), "y  index.html\n").unwrap();
         assert!(!up_to_date(d.path(), &out, "f"));
+        remember(d.path(), &out, "f");
+        assert!(up_to_date(d.path(), &out, "f"));
+        // a file added to the output by hand: not what the build wrote
+        fs::write(out.join("stale.html"), "x").unwrap();
+        assert!(!up_to_date(d.path(), &out, "f"));
+        fs::remove_file(out.join("stale.html")).unwrap();
         remember(d.path(), &out, "f");
         assert!(up_to_date(d.path(), &out, "f"));
         forget(d.path(), &out);

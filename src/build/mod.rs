@@ -3,7 +3,7 @@
 
 pub mod inputs;
 
-use crate::check::check_site;
+use crate::check::{CheckCache, check_site, check_site_cached};
 use crate::content::{LoadCache, Loaded, Site, load_site, load_site_cached};
 use crate::diagnostics::Diagnostics;
 use crate::output::{self, OutputFile, StagingError};
@@ -30,19 +30,30 @@ impl Checked {
 
 /// Phases 1 and 2: load every file and check every rule.
 pub fn load_and_check(root: &Path) -> Checked {
-    checked(load_site(root))
+    checked(load_site(root), None)
 }
 
 /// Like [`load_and_check`], parsing only the reports whose files changed since the last call
 /// with this `cache` (the preview).
-pub fn load_and_check_cached(root: &Path, cache: &mut LoadCache) -> Checked {
-    checked(load_site_cached(root, cache))
+pub fn load_and_check_cached(root: &Path, cache: &mut Caches) -> Checked {
+    let loaded = load_site_cached(root, &mut cache.load);
+    checked(loaded, Some(&mut cache.check))
 }
 
-fn checked(loaded: Loaded) -> Checked {
+/// What the preview keeps between generations to load and check only what changed.
+#[derive(Debug, Default)]
+pub struct Caches {
+    pub load: LoadCache,
+    pub check: CheckCache,
+}
+
+fn checked(loaded: Loaded, cache: Option<&mut CheckCache>) -> Checked {
     let mut diagnostics = loaded.diagnostics;
     if let Some(site) = &loaded.site {
-        diagnostics.extend(check_site(site));
+        diagnostics.extend(match cache {
+            Some(c) => check_site_cached(site, c),
+            None => check_site(site),
+        });
     }
     diagnostics.sort();
     Checked {

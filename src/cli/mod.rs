@@ -98,10 +98,8 @@ pub fn run(cli: Cli) -> Result<i32> {
                 no_downloads,
                 download_cache: Some(build::inputs::cache_dir(&root).join("downloads")),
             };
-            let inputs = build::inputs::fingerprint(&root, &opts);
-            if let Some(f) = &inputs
-                && build::inputs::up_to_date(&root, &target, f)
-            {
+            let (inputs, unchanged) = build::inputs::unchanged(&root, &target, &opts);
+            if unchanged {
                 println!("没有变化，{} 未改动", target.display());
                 return Ok(0);
             }

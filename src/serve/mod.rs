@@ -6,7 +6,6 @@ mod live;
 pub mod paths;
 
 use crate::build;
-use crate::content::LoadCache;
 use crate::diagnostics::{Diagnostics, Style, render_text, summary_line};
 use crate::output::MemorySite;
 use crate::render::{RenderMemo, RenderOptions, Theme};
@@ -63,13 +62,13 @@ pub struct ServeOptions {
 
 /// Build a generation from the sources; on failure keep `last`'s content and add an overlay.
 /// `memo`: the pages of the previous generations, re-rendered only where their inputs changed;
-/// `loads`: the reports parsed before, parsed again only where their files changed.
+/// `loads`: the reports parsed and checked before, again only where their inputs changed.
 fn build_generation(
     root: &Path,
     number: u64,
     last: Option<&Generation>,
     memo: &mut RenderMemo,
-    loads: &mut LoadCache,
+    loads: &mut build::Caches,
 ) -> (Generation, Diagnostics) {
     let started = Instant::now();
     let checked = build::load_and_check_cached(root, loads);
@@ -160,7 +159,7 @@ pub fn run(root: &Path, opts: &ServeOptions) -> Result<()> {
 
     let started = Instant::now();
     let mut memo = RenderMemo::default();
-    let mut loads = LoadCache::default();
+    let mut loads = build::Caches::default();
     let (first, diags) = build_generation(&root, 1, None, &mut memo, &mut loads);
     report_build(
         &diags,
