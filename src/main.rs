@@ -8,6 +8,11 @@ fn main() {
         eprintln!("error: 站点文件夹不存在：{}", cli.root.display());
         std::process::exit(1);
     }
+    // typst lays out long reports with deep recursion: rayon's default 2 MiB stacks overflow
+    // on generated 200-report sites (reserved address space, not memory used)
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(64 << 20)
+        .build_global();
     match nianbao::cli::run(cli) {
         Ok(code) => std::process::exit(code),
         Err(e) => {

@@ -5,6 +5,7 @@ mod common;
 mod integration {
     pub mod county;
     pub mod import;
+    pub mod incremental;
     pub mod realworld;
     pub mod reliability;
     pub mod serve_soak;
@@ -812,7 +813,11 @@ fn output_is_replaced_atomically_and_only_when_everything_succeeds() {
         snapshot(&out) == before,
         "output/ changed by a failed build"
     );
-    assert_eq!(entries(site.root()), ["content", "output", "site.toml"]);
+    // beside output/, only the cache nianbao keeps between builds (docs/incremental.md)
+    assert_eq!(
+        entries(site.root()),
+        [".nianbao-cache", "content", "output", "site.toml"]
+    );
     site.write("site.toml", "title = \n");
     site.run(&["build"]).expect_code(1);
     assert!(
@@ -854,7 +859,11 @@ fn output_is_replaced_atomically_and_only_when_everything_succeeds() {
         .filter(|p| *p != "SHA256SUMS")
         .collect();
     assert_eq!(listed, present);
-    assert_eq!(entries(site.root()), ["content", "output", "site.toml"]);
+    // beside output/, only the cache nianbao keeps between builds (docs/incremental.md)
+    assert_eq!(
+        entries(site.root()),
+        [".nianbao-cache", "content", "output", "site.toml"]
+    );
 
     // a folder nianbao did not make is never replaced
     let foreign = site.path("public");
@@ -871,7 +880,7 @@ fn output_is_replaced_atomically_and_only_when_everything_succeeds() {
     );
     assert_eq!(
         entries(site.root()),
-        ["content", "output", "public", "site.toml"],
+        [".nianbao-cache", "content", "output", "public", "site.toml"],
         "staging leftovers"
     );
 

@@ -1,12 +1,16 @@
 //! The site pipeline, in explicit phases shared by `build`, `check` and `serve`:
 //! load (content → model, schema errors) → check (rules) → render (model → files) → sink.
 
-use crate::check::check_site;
-use crate::content::{Site, load_site};
+pub mod inputs;
+
+use crate::check::{CheckCache, check_site, check_site_cached};
+use crate::content::{LoadCache, Loaded, Site, load_site, load_site_cached};
 use crate::diagnostics::Diagnostics;
 use crate::output::{self, OutputFile, StagingError};
 use crate::progress::{Progress, Silent};
-use crate::render::{RenderOptions, Theme, render_site_with_progress};
+use crate::render::{
+    RenderMemo, RenderOptions, Theme, render_site_memo, render_site_with_progress,
+};
 use anyhow::{Context, Result};
 use std::path::Path;
 
@@ -29,10 +33,30 @@ impl Checked {
 
 /// Phases 1 and 2: load every file and check every rule.
 pub fn load_and_check(root: &Path) -> Checked {
-    let loaded = load_site(root);
+    checked(load_site(root), None)
+}
+
+/// Like [`load_and_check`], parsing only the reports whose files changed since the last call
+/// with this `cache` (the preview).
+pub fn load_and_check_cached(root: &Path, cache: &mut Caches) -> Checked {
+    let loaded = load_site_cached(root, &mut cache.load);
+    checked(loaded, Some(&mut cache.check))
+}
+
+/// What the preview keeps between generations to load and check only what changed.
+#[derive(Debug, Default)]
+pub struct Caches {
+    pub load: LoadCache,
+    pub check: CheckCache,
+}
+
+fn checked(loaded: Loaded, cache: Option<&mut CheckCache>) -> Checked {
     let mut diagnostics = loaded.diagnostics;
     if let Some(site) = &loaded.site {
-        diagnostics.extend(check_site(site));
+        diagnostics.extend(match cache {
+            Some(c) => check_site_cached(site, c),
+            None => check_site(site),
+        });
     }
     diagnostics.sort();
     Checked {
@@ -55,6 +79,19 @@ pub fn render_with_progress(
     let theme = Theme::load(&site.root, &site.config.theme)?;
     let files = render_site_with_progress(site, &theme, opts, progress)?;
     Ok(output::finish(files))
+}
+
+/// Phase 3 for the preview: the same files as [`render`], reusing from `memo` every page
+/// whose inputs are unchanged since the last call (and leaving this render's pages in it).
+pub fn render_incremental(
+    site: &Site,
+    opts: &RenderOptions,
+    memo: &mut RenderMemo,
+) -> Result<Vec<OutputFile>> {
+    let theme = Theme::load(&site.root, &site.config.theme)?;
+    let files = render_site_memo(site, &theme, opts, memo)?;
+    let memo = &*memo;
+    Ok(output::finish_with(files, &|f| memo.sha256_of(f)))
 }
 
 /// Phase 4 for `build`: write into a staging folder and swap it into `target`.

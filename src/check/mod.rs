@@ -18,24 +18,91 @@ use crate::content::{Report, Site};
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
 use crate::tables::{ReportTables, Value, rules};
 use rayon::prelude::*;
-use std::collections::HashSet;
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
 
 pub use personal::valid_id;
 
+/// Findings of an earlier check per report, reused while everything a report's rules read is
+/// the same (the preview keeps one between generations): report → (hash of its sources, its
+/// previous year's sources, the site's output paths and deadline; the findings).
+#[derive(Debug, Default)]
+pub struct CheckCache {
+    reports: HashMap<(String, u16), ([u8; 32], Diagnostics)>,
+}
+
 /// Every rule over every report. In an archived report every finding is a warning.
 pub fn check_site(site: &Site) -> Diagnostics {
+    check_site_with(site, None)
+}
+
+/// Like [`check_site`], re-checking only the reports whose inputs changed since the last call
+/// with this `cache`. The findings are the same.
+pub fn check_site_cached(site: &Site, cache: &mut CheckCache) -> Diagnostics {
+    check_site_with(site, Some(cache))
+}
+
+fn check_site_with(site: &Site, cache: Option<&mut CheckCache>) -> Diagnostics {
     let outputs = crate::render::urls::site_paths(site);
-    let per_report: Vec<Diagnostics> = site
+    // what every report's rules read besides the report and its previous year
+    let common = cache.as_ref().map(|_| {
+        let mut paths: Vec<&String> = outputs.iter().collect();
+        paths.sort();
+        let mut h = Sha256::new();
+        h.update(format!("{:?}\n", site.config.deadline));
+        for p in paths {
+            h.update(p.as_bytes());
+            h.update(b"\0");
+        }
+        h.finalize()
+    });
+    let old = cache.as_ref().map(|c| &c.reports);
+    let per_report: Vec<(Diagnostics, Option<[u8; 32]>)> = site
         .reports
         .par_iter()
         .map(|r| {
+            let key = common.map(|common| {
+                let last = site.reports_of(&r.org).find(|x| x.year + 1 == r.year);
+                let mut h = Sha256::new();
+                h.update(common);
+                for part in [
+                    r.title.as_str(),
+                    &r.markdown.text,
+                    &r.tables_src.text,
+                    last.map_or("\0", |l| l.markdown.text.as_str()),
+                    last.map_or("\0", |l| l.tables_src.text.as_str()),
+                ] {
+                    h.update((part.len() as u64).to_le_bytes());
+                    h.update(part.as_bytes());
+                }
+                let key: [u8; 32] = h.finalize().into();
+                key
+            });
+            if let (Some(key), Some(old)) = (key, old)
+                && let Some((k, d)) = old.get(&(r.org.clone(), r.year))
+                && *k == key
+            {
+                return (d.clone(), Some(key));
+            }
             let mut d = check_report(site, r, &outputs);
             if r.archived() {
                 d.downgrade_errors();
             }
-            d
+            (d, key)
         })
         .collect();
+    let per_report: Vec<Diagnostics> = match cache {
+        Some(c) => {
+            c.reports = site
+                .reports
+                .iter()
+                .zip(&per_report)
+                .filter_map(|(r, (d, key))| Some(((r.org.clone(), r.year), ((*key)?, d.clone()))))
+                .collect();
+            per_report.into_iter().map(|(d, _)| d).collect()
+        }
+        None => per_report.into_iter().map(|(d, _)| d).collect(),
+    };
     let mut out = metadata::check_site(site);
     out.extend(county::check_parents(site));
     for d in per_report {
@@ -143,3 +210,32 @@ fn personal_data(r: &Report, text: &text::NarrativeText) -> Diagnostics {
 }
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn a_cached_check_finds_the_same() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut site = crate::content::load_site(root).site.unwrap();
+        let show = |d: &Diagnostics| format!("{d:?}");
+        let mut cache = CheckCache::default();
+        let fresh = show(&check_site(&site));
+        assert_eq!(show(&check_site_cached(&site, &mut cache)), fresh);
+        assert_eq!(cache.reports.len(), site.reports.len());
+        assert_eq!(show(&check_site_cached(&site, &mut cache)), fresh);
+        // a personal-data finding appears when the narrative changes, and goes again
+        let original = site.reports[0].markdown.clone();
+        let at = site.reports[0].body_offset;
+        let mut text = original.text.clone();
+        text.insert_str(at, "联系人手机 13812345678。\n\n");
+        site.reports[0].markdown = crate::diagnostics::SourceFile::new(original.path.clone(), text);
+        let edited = check_site_cached(&site, &mut cache);
+        assert_eq!(show(&edited), show(&check_site(&site)));
+        assert_ne!(show(&edited), fresh);
+        site.reports[0].markdown = original;
+        assert_eq!(show(&check_site_cached(&site, &mut cache)), fresh);
+    }
+}

@@ -217,6 +217,17 @@ pub fn run(cli: Cli) -> Result<i32> {
                 bail!("--base-url {m}");
             }
             let started = std::time::Instant::now();
+            let target = output.unwrap_or_else(|| build::default_output(&root));
+            let opts = RenderOptions {
+                base_url,
+                no_downloads,
+                download_cache: Some(build::inputs::cache_dir(&root).join("downloads")),
+            };
+            let (inputs, unchanged) = build::inputs::unchanged(&root, &target, &opts);
+            if unchanged {
+                ui.info(format!("没有变化，{} 未改动", target.display()));
+                return Ok(0);
+            }
             let checked = build::load_and_check(&root);
             print_diagnostics(&checked, ui);
             ui.detail(format!("读取和检查：{}", ui::seconds(started.elapsed())));
@@ -224,11 +235,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 eprintln!("生成已停止：请先改正上面的错误。output/ 保持不变。");
                 return Ok(1);
             };
-            let target = output.unwrap_or_else(|| build::default_output(&root));
-            let opts = RenderOptions {
-                base_url,
-                no_downloads,
-            };
+            build::inputs::forget(&root, &target);
             let n = build::render_and_write_with_progress(site, &opts, &target, &ui.progress())?;
             ui.info(format!(
                 "已生成 {} 份报告、{n} 个文件到 {}（用时 {}）",
@@ -236,6 +243,12 @@ pub fn run(cli: Cli) -> Result<i32> {
                 target.display(),
                 ui::seconds(started.elapsed())
             ));
+            // remembered only when the sources did not change during the build
+            if let Some(f) = inputs
+                && build::inputs::fingerprint(&root, &opts).as_ref() == Some(&f)
+            {
+                build::inputs::remember(&root, &target, &f);
+            }
             Ok(0)
         }
         Command::Check { format } => {

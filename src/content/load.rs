@@ -6,7 +6,10 @@ use crate::config::{FrontMatter, OrgConfig, SiteConfig};
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity, rule};
 use crate::tables::parse_tables;
 use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The outcome of loading: the site when site.toml was usable, and every problem found.
 /// Reports that could not be read at all are left out of the site (their errors say why).
@@ -16,8 +19,30 @@ pub struct Loaded {
     pub diagnostics: Diagnostics,
 }
 
+/// Reports parsed by an earlier load, reused while their sources read the same (the
+/// preview keeps one between generations): report folder → (hash of what the report was
+/// parsed from, the report without its attachments, the diagnostics of parsing).
+#[derive(Debug, Default)]
+pub struct LoadCache {
+    reports: HashMap<PathBuf, CacheEntry>,
+}
+
+/// (hash of the sources, the report without attachments, the diagnostics of parsing).
+type CacheEntry = ([u8; 32], Arc<Report>, Diagnostics);
+
 /// Load the site rooted at `root`.
 pub fn load_site(root: &Path) -> Loaded {
+    load_site_with(root, None)
+}
+
+/// Load the site rooted at `root`, parsing only the reports whose files changed since the
+/// load that filled `cache` (every file is still read). The result is the same as
+/// [`load_site`]'s.
+pub fn load_site_cached(root: &Path, cache: &mut LoadCache) -> Loaded {
+    load_site_with(root, Some(cache))
+}
+
+fn load_site_with(root: &Path, cache: Option<&mut LoadCache>) -> Loaded {
     let mut diags = Diagnostics::new();
     let site_path = root.join("site.toml");
     if !site_path.is_file() {
@@ -114,17 +139,22 @@ pub fn load_site(root: &Path) -> Loaded {
         }
     }
 
-    let loaded: Vec<(Option<Report>, Diagnostics)> = report_dirs
+    let old = cache.as_ref().map(|c| &c.reports);
+    let loaded: Vec<(Option<Report>, Diagnostics, Option<CacheEntry>)> = report_dirs
         .par_iter()
         .map(|(org, year, dir)| {
             let short = orgs
                 .get(org)
                 .map(|o: &Org| o.config.display_short().to_string());
-            load_report(root, org, *year, dir, short.as_deref())
+            load_report(root, org, *year, dir, short.as_deref(), old)
         })
         .collect();
     let mut reports = Vec::new();
-    for (report, d) in loaded {
+    let mut kept = HashMap::new();
+    for ((report, d, entry), (_, _, dir)) in loaded.into_iter().zip(&report_dirs) {
+        if let Some(entry) = entry {
+            kept.insert(dir.clone(), entry);
+        }
         diags.extend(d);
         if let Some(r) = report {
             // a report whose organisation failed to load cannot be published
@@ -134,6 +164,9 @@ pub fn load_site(root: &Path) -> Loaded {
         }
     }
     reports.sort_by(|a, b| b.year.cmp(&a.year).then_with(|| a.org.cmp(&b.org)));
+    if let Some(c) = cache {
+        c.reports = kept;
+    }
     Loaded {
         site: Some(Site {
             root: root.to_path_buf(),
@@ -199,13 +232,17 @@ fn list_dir(
     out
 }
 
+/// A report folder: its sources parsed (or, when `cache` has them with the same text, the
+/// earlier parse reused), its attachments listed. Returns the report, the diagnostics and,
+/// when caching, the entry to keep for next time.
 fn load_report(
     root: &Path,
     org: &str,
     year: u16,
     dir: &Path,
     org_short: Option<&str>,
-) -> (Option<Report>, Diagnostics) {
+    cache: Option<&HashMap<PathBuf, CacheEntry>>,
+) -> (Option<Report>, Diagnostics, Option<CacheEntry>) {
     let mut diags = Diagnostics::new();
     let rel = Path::new("content").join(org).join(year.to_string());
     let md_path = dir.join("report.md");
@@ -224,30 +261,77 @@ fn load_report(
         }
     }
     if diags.has_errors() {
-        return (None, diags);
+        return (None, diags, None);
     }
     let markdown = match read_source_with_warnings(&md_path, &rel.join("report.md"), &mut diags) {
         Ok(s) => s,
         Err(d) => {
             diags.push(d);
-            return (None, diags);
+            return (None, diags, None);
         }
     };
+    let tables_src =
+        match read_source_with_warnings(&tables_path, &rel.join("tables.toml"), &mut diags) {
+            Ok(s) => s,
+            Err(d) => {
+                // what parsing the front matter would have said comes first
+                let (_, _, front_diags) = FrontMatter::parse(&markdown);
+                diags.extend(front_diags);
+                diags.push(d);
+                return (None, diags, None);
+            }
+        };
+    let Some(cache) = cache else {
+        let (report, d) = parse_report(org, year, markdown, tables_src, org_short);
+        diags.extend(d);
+        let Some(mut report) = report else {
+            return (None, diags, None);
+        };
+        report.attachments = list_attachments(root, &dir.join("files"), &mut diags);
+        return (Some(report), diags, None);
+    };
+    let mut h = Sha256::new();
+    for part in [
+        markdown.text.as_bytes(),
+        tables_src.text.as_bytes(),
+        org_short.unwrap_or("\0").as_bytes(),
+    ] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part);
+    }
+    let key: [u8; 32] = h.finalize().into();
+    let entry = match cache.get(dir) {
+        // the same sources as last time: the same parse
+        Some(entry) if entry.0 == key => entry.clone(),
+        _ => match parse_report(org, year, markdown, tables_src, org_short) {
+            (Some(r), d) => (key, Arc::new(r), d),
+            (None, d) => {
+                diags.extend(d);
+                return (None, diags, None);
+            }
+        },
+    };
+    diags.extend(entry.2.clone());
+    let mut report = Report::clone(&entry.1);
+    report.attachments = list_attachments(root, &dir.join("files"), &mut diags);
+    (Some(report), diags, Some(entry))
+}
+
+/// A report from its two sources (attachments not listed yet).
+fn parse_report(
+    org: &str,
+    year: u16,
+    markdown: crate::diagnostics::SourceFile,
+    tables_src: crate::diagnostics::SourceFile,
+    org_short: Option<&str>,
+) -> (Option<Report>, Diagnostics) {
+    let mut diags = Diagnostics::new();
     let (front, body_offset, d) = FrontMatter::parse(&markdown);
     let mut report_diags = d;
     let Some(front) = front else {
         diags.extend(report_diags);
         return (None, diags);
     };
-    let tables_src =
-        match read_source_with_warnings(&tables_path, &rel.join("tables.toml"), &mut diags) {
-            Ok(s) => s,
-            Err(d) => {
-                diags.extend(report_diags);
-                diags.push(d);
-                return (None, diags);
-            }
-        };
     let (tables, d) = parse_tables(&tables_src, front.archived);
     let Some(tables) = tables else {
         // the tables could not be read at all: nothing to publish, whatever `archived` says
@@ -260,7 +344,6 @@ fn load_report(
         report_diags.downgrade_errors();
     }
     diags.extend(report_diags);
-    let attachments = list_attachments(root, &dir.join("files"), &mut diags);
     let title = front.title.clone().unwrap_or_else(|| {
         format!(
             "{}{year}年政府信息公开工作年度报告",
@@ -277,7 +360,7 @@ fn load_report(
             body_offset,
             tables,
             tables_src,
-            attachments,
+            attachments: Vec::new(),
         }),
         diags,
     )
@@ -316,6 +399,56 @@ fn list_attachments(root: &Path, files: &Path, diags: &mut Diagnostics) -> Vec<A
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cached_load_equals_a_fresh_one() {
+        let site = tempfile::tempdir().unwrap();
+        let root = site.path();
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR"));
+        std::fs::copy(sample.join("site.toml"), root.join("site.toml")).unwrap();
+        let copy = |from: &Path, to: &Path| {
+            let out = std::process::Command::new("cp")
+                .arg("-r")
+                .arg(from)
+                .arg(to)
+                .status()
+                .unwrap();
+            assert!(out.success());
+        };
+        copy(&sample.join("content"), &root.join("content"));
+        let show = |l: &Loaded| {
+            format!(
+                "{:?}\n{:?}",
+                l.site.as_ref().map(|s| &s.reports),
+                l.diagnostics
+            )
+        };
+        let mut cache = LoadCache::default();
+        assert_eq!(
+            show(&load_site_cached(root, &mut cache)),
+            show(&load_site(root))
+        );
+        assert!(!cache.reports.is_empty());
+        // reused: the same
+        assert_eq!(
+            show(&load_site_cached(root, &mut cache)),
+            show(&load_site(root))
+        );
+        // an edited report is parsed again
+        let md = cache.reports.keys().next().unwrap().join("report.md");
+        let text = std::fs::read_to_string(&md).unwrap();
+        std::fs::write(&md, format!("{text}\n新增一段（测试）。\n")).unwrap();
+        let edited = load_site_cached(root, &mut cache);
+        assert!(show(&edited).contains("新增一段（测试）"));
+        assert_eq!(show(&edited), show(&load_site(root)));
+        // a broken one is not served from the cache
+        std::fs::write(&md, "+++\nthis is not toml\n").unwrap();
+        assert_eq!(
+            show(&load_site_cached(root, &mut cache)),
+            show(&load_site(root))
+        );
+        assert!(load_site(root).diagnostics.has_errors());
+    }
 
     #[test]
     fn symlinks_out_of_the_site_are_refused() {

@@ -3,7 +3,7 @@
 mod load;
 pub mod read;
 
-pub use load::{Loaded, load_site};
+pub use load::{LoadCache, Loaded, load_site, load_site_cached};
 
 use crate::config::{FrontMatter, OrgConfig, SiteConfig};
 use crate::diagnostics::SourceFile;
@@ -39,7 +39,7 @@ pub struct Attachment {
     pub size: u64,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Report {
     /// Organisation folder name.
     pub org: String,

@@ -3,6 +3,7 @@
 //! (`json`, `csv`), and the per-year archive (`archive`).
 
 pub mod archive;
+pub mod cache;
 pub mod csv;
 pub mod dataset;
 pub mod docx;
@@ -32,6 +33,17 @@ pub struct Exporter {
     pdf: Option<pdf::PdfEngine>,
     /// The Word file's style: the theme's `docx/styles.toml` with site.toml's `[fonts]`.
     docx_style: docx::DocxStyle,
+    /// Documents and zips kept between builds (see [`cache`]), when enabled.
+    cache: Option<Cached>,
+}
+
+/// The download cache with the parts of its keys that are the same for every report.
+struct Cached {
+    cache: cache::DownloadCache,
+    /// The nianbao binary.
+    binary: String,
+    /// The PDF engine's identity (template, fonts), computed on first use.
+    pdf: std::sync::OnceLock<String>,
 }
 
 impl Exporter {
@@ -48,7 +60,83 @@ impl Exporter {
         let docx_style =
             docx::DocxStyle::from_theme(theme.files.get(docx::STYLES_FILE).map(String::as_str))?
                 .with_site_fonts(fonts);
-        Ok(Exporter { pdf, docx_style })
+        Ok(Exporter {
+            pdf,
+            docx_style,
+            cache: None,
+        })
+    }
+
+    /// Keep the documents and year zips in `dir` between builds, keyed by content hash.
+    pub fn with_cache(mut self, dir: std::path::PathBuf) -> Self {
+        self.cache = Some(Cached {
+            cache: cache::DownloadCache::new(dir),
+            binary: crate::build::inputs::binary_identity(),
+            pdf: std::sync::OnceLock::new(),
+        });
+        self
+    }
+
+    /// Remove the cached files this exporter did not use (call after a complete build).
+    pub fn prune_cache(&self) -> usize {
+        self.cache.as_ref().map_or(0, |c| c.cache.prune())
+    }
+
+    /// One typeset document of a report, from the cache when its inputs are unchanged.
+    fn document(
+        &self,
+        kind: &str,
+        report: &Report,
+        org_name: &str,
+        make: impl FnOnce() -> Result<Vec<u8>>,
+    ) -> Result<Vec<u8>> {
+        let Some(c) = &self.cache else {
+            return make();
+        };
+        let specific = match (kind, &self.pdf) {
+            ("pdf", Some(engine)) => c.pdf.get_or_init(|| engine.identity()).clone(),
+            ("docx", _) => format!("{:?}", self.docx_style),
+            _ => String::new(),
+        };
+        let year = report.year.to_le_bytes();
+        let key = cache::key(&[
+            c.binary.as_bytes(),
+            kind.as_bytes(),
+            specific.as_bytes(),
+            report.org.as_bytes(),
+            &year,
+            org_name.as_bytes(),
+            report.title.as_bytes(),
+            report.markdown.text.as_bytes(),
+            report.tables_src.text.as_bytes(),
+        ]);
+        c.cache.get_or_make(&key, kind, make)
+    }
+
+    /// `downloads/<year>.zip` of these files, from the cache when they are the same.
+    pub fn year_zip(
+        &self,
+        year: u16,
+        files: &[&crate::output::OutputFile],
+    ) -> Result<crate::output::OutputFile> {
+        let Some(c) = &self.cache else {
+            return archive::year_zip(year, files);
+        };
+        let hashes: Vec<String> = files
+            .iter()
+            .flat_map(|f| [f.path.clone(), crate::output::sha256_hex(&f.bytes)])
+            .collect();
+        let year_bytes = year.to_le_bytes();
+        let mut parts: Vec<&[u8]> = vec![c.binary.as_bytes(), b"zip", &year_bytes];
+        parts.extend(hashes.iter().map(|h| h.as_bytes()));
+        let key = cache::key(&parts);
+        let bytes = c.cache.get_or_make(&key, "zip", || {
+            archive::year_zip(year, files).map(|z| z.bytes)
+        })?;
+        Ok(crate::output::OutputFile::new(
+            format!("downloads/{year}.zip"),
+            bytes,
+        ))
     }
 
     /// Every download of a report: the documents (unless disabled), then the data.
@@ -58,12 +146,13 @@ impl Exporter {
         if let Some(engine) = &self.pdf {
             for (kind, label) in DOCUMENTS {
                 let at = format!("{}/{} 的 {kind}", report.org, report.year);
-                let bytes = match kind {
-                    "pdf" => engine.render(report, org_name),
-                    "docx" => docx::report_docx(report, org_name, &self.docx_style),
-                    _ => xlsx::report_xlsx(report, org_name),
-                }
-                .context(at)?;
+                let bytes = self
+                    .document(kind, report, org_name, || match kind {
+                        "pdf" => engine.render(report, org_name),
+                        "docx" => docx::report_docx(report, org_name, &self.docx_style),
+                        _ => xlsx::report_xlsx(report, org_name),
+                    })
+                    .context(at)?;
                 out.push(Download {
                     file: format!("{stem}.{kind}"),
                     label: label.into(),

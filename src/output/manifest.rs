@@ -16,10 +16,25 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// `<hex>  <path>` per file, sorted by path; SHA256SUMS itself excluded.
 pub fn sha256sums(files: &[OutputFile]) -> String {
+    sha256sums_with(files, &|_| None)
+}
+
+/// Like [`sha256sums`], taking the hash of a file from `known` when it has it (files that an
+/// earlier render already hashed), computing the others in parallel.
+pub fn sha256sums_with(
+    files: &[OutputFile],
+    known: &(dyn Fn(&OutputFile) -> Option<String> + Sync),
+) -> String {
+    use rayon::prelude::*;
     let mut lines: Vec<(&str, String)> = files
-        .iter()
+        .par_iter()
         .filter(|f| f.path != "SHA256SUMS")
-        .map(|f| (f.path.as_str(), sha256_hex(&f.bytes)))
+        .map(|f| {
+            (
+                f.path.as_str(),
+                known(f).unwrap_or_else(|| sha256_hex(&f.bytes)),
+            )
+        })
         .collect();
     lines.sort();
     lines.iter().map(|(p, h)| format!("{h}  {p}\n")).collect()

@@ -5,7 +5,7 @@ mod manifest;
 mod memory;
 mod staging;
 
-pub use manifest::{MARKER, sha256_hex, sha256sums};
+pub use manifest::{MARKER, sha256_hex, sha256sums, sha256sums_with};
 pub use memory::MemorySite;
 pub use staging::{StagingError, write_site};
 
@@ -26,10 +26,18 @@ impl OutputFile {
 }
 
 /// Add the marker and `SHA256SUMS` to a rendered site and sort it by path.
-pub fn finish(mut files: Vec<OutputFile>) -> Vec<OutputFile> {
+pub fn finish(files: Vec<OutputFile>) -> Vec<OutputFile> {
+    finish_with(files, &|_| None)
+}
+
+/// Like [`finish`], with the hashes of files already known (see [`sha256sums_with`]).
+pub fn finish_with(
+    mut files: Vec<OutputFile>,
+    known: &(dyn Fn(&OutputFile) -> Option<String> + Sync),
+) -> Vec<OutputFile> {
     files.push(OutputFile::new(MARKER, manifest::marker_text()));
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    let sums = sha256sums(&files);
+    let sums = sha256sums_with(&files, known);
     files.push(OutputFile::new("SHA256SUMS", sums));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files

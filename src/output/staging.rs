@@ -3,6 +3,8 @@
 //! output untouched; a folder that nianbao did not create is never replaced.
 
 use super::{MARKER, OutputFile};
+use rayon::prelude::*;
+use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
@@ -93,23 +95,7 @@ pub fn write_site(target: &Path, files: &[OutputFile]) -> Result<(), StagingErro
     if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs::create_dir_all(parent).map_err(io(parent))?;
     }
-    let result = (|| {
-        fs::create_dir_all(&staging).map_err(io(&staging))?;
-        for f in files {
-            if !safe_relative(&f.path) {
-                return Err(StagingError::BadPath(f.path.clone()));
-            }
-            let p = staging.join(&f.path);
-            if let Some(dir) = p.parent() {
-                fs::create_dir_all(dir).map_err(io(dir))?;
-            }
-            let mut file = fs::File::create(&p).map_err(io(&p))?;
-            file.write_all(&f.bytes).map_err(io(&p))?;
-            file.sync_all().map_err(io(&p))?;
-        }
-        sync_dir(&staging);
-        Ok(())
-    })();
+    let result = fill_staging(target, &staging, files);
     if let Err(e) = result {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
@@ -142,6 +128,140 @@ pub fn write_site(target: &Path, files: &[OutputFile]) -> Result<(), StagingErro
         fs::remove_dir_all(&old).map_err(io(&old))?;
     }
     Ok(())
+}
+
+/// Write every file into `staging`, and make it durable before the swap. A file whose content
+/// is the same as in the current output (by the two `SHA256SUMS`) is hard-linked from there
+/// instead of written: an edit rewrites only what it changed.
+fn fill_staging(target: &Path, staging: &Path, files: &[OutputFile]) -> Result<(), StagingError> {
+    fs::create_dir_all(staging).map_err(io(staging))?;
+    let mut dirs = BTreeSet::new();
+    for f in files {
+        if !safe_relative(&f.path) {
+            return Err(StagingError::BadPath(f.path.clone()));
+        }
+        if let Some((dir, _)) = f.path.rsplit_once('/') {
+            dirs.insert(dir);
+        }
+    }
+    for dir in &dirs {
+        let p = staging.join(dir);
+        fs::create_dir_all(&p).map_err(io(&p))?;
+    }
+    let reuse = Reusable::find(target, files);
+    let one_sync = cfg!(target_os = "linux");
+    let write = |f: &OutputFile| {
+        let p = staging.join(&f.path);
+        let mut file = fs::File::create(&p).map_err(io(&p))?;
+        file.write_all(&f.bytes).map_err(io(&p))?;
+        if !one_sync {
+            file.sync_all().map_err(io(&p))?;
+        }
+        Ok(())
+    };
+    // SHA256SUMS last: every file it lists is older than it (see `Reusable::has`)
+    let (sums, rest): (Vec<&OutputFile>, Vec<&OutputFile>) =
+        files.iter().partition(|f| f.path == "SHA256SUMS");
+    rest.par_iter().try_for_each(|f| {
+        if reuse.has(target, f)
+            && fs::hard_link(target.join(&f.path), staging.join(&f.path)).is_ok()
+        {
+            return Ok(());
+        }
+        write(f)
+    })?;
+    sums.into_iter().try_for_each(write)?;
+    if one_sync {
+        sync_filesystem(staging)?;
+    } else {
+        for dir in &dirs {
+            sync_dir(&staging.join(dir));
+        }
+    }
+    sync_dir(staging);
+    Ok(())
+}
+
+/// Flush the whole filesystem holding `dir` at once (Linux `syncfs`): one journal commit for
+/// all the files just written, much cheaper than one `fsync` per file; it makes the staging
+/// folder durable before it is renamed into place.
+#[cfg(target_os = "linux")]
+fn sync_filesystem(dir: &Path) -> Result<(), StagingError> {
+    use std::os::fd::AsRawFd;
+    let f = fs::File::open(dir).map_err(io(dir))?;
+    // SAFETY: `f` is an open descriptor for the duration of the call; syncfs only reads it.
+    if unsafe { libc::syncfs(f.as_raw_fd()) } != 0 {
+        return Err(StagingError::Io(
+            dir.to_path_buf(),
+            std::io::Error::last_os_error(),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn sync_filesystem(_dir: &Path) -> Result<(), StagingError> {
+    Ok(())
+}
+
+/// The files of the current output that a new build can keep as they are.
+struct Reusable {
+    /// Path → hash, from the current output's SHA256SUMS, for paths whose hash the new
+    /// SHA256SUMS repeats.
+    same: HashMap<String, String>,
+    /// When the current SHA256SUMS was written: a file changed after it (by hand) is not
+    /// trusted.
+    written: Option<std::time::SystemTime>,
+}
+
+impl Reusable {
+    fn find(target: &Path, files: &[OutputFile]) -> Reusable {
+        let none = Reusable {
+            same: HashMap::new(),
+            written: None,
+        };
+        if !target.join(MARKER).is_file() {
+            return none;
+        }
+        let sums = target.join("SHA256SUMS");
+        let (Ok(old), Ok(meta)) = (fs::read_to_string(&sums), fs::metadata(&sums)) else {
+            return none;
+        };
+        let Some(new) = files.iter().find(|f| f.path == "SHA256SUMS") else {
+            return none;
+        };
+        let new: HashMap<&str, &str> = parse_sums(std::str::from_utf8(&new.bytes).unwrap_or(""));
+        let same = parse_sums(&old)
+            .into_iter()
+            .filter(|(p, h)| new.get(p) == Some(h))
+            .map(|(p, h)| (p.to_string(), h.to_string()))
+            .collect();
+        Reusable {
+            same,
+            written: meta.modified().ok(),
+        }
+    }
+
+    /// Whether `f` is in the current output, unchanged since it was written.
+    fn has(&self, target: &Path, f: &OutputFile) -> bool {
+        if !self.same.contains_key(&f.path) {
+            return false;
+        }
+        let Ok(meta) = fs::symlink_metadata(target.join(&f.path)) else {
+            return false;
+        };
+        meta.is_file()
+            && meta.len() == f.bytes.len() as u64
+            && matches!((meta.modified(), self.written), (Ok(m), Some(w)) if m <= w)
+    }
+}
+
+/// `<hex>  <path>` lines → path → hex.
+fn parse_sums(text: &str) -> HashMap<&str, &str> {
+    text.lines()
+        .filter_map(|l| l.split_once("  "))
+        .map(|(h, p)| (p, h))
+        .collect()
 }
 
 /// Clean up after an interrupted build: a leftover staging folder is incomplete and goes; a
@@ -200,7 +320,7 @@ fn sync_dir(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::finish;
+    use crate::output::{finish, sha256_hex};
 
     fn site(n: &str) -> Vec<OutputFile> {
         finish(vec![
@@ -241,6 +361,32 @@ mod tests {
         let err = write_site(&empty, &bad).unwrap_err();
         assert!(matches!(err, StagingError::BadPath(_)));
         assert_eq!(fs::read_to_string(empty.join("index.html")).unwrap(), "1");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unchanged_files_are_kept_not_rewritten() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("output");
+        write_site(&out, &site("1")).unwrap();
+        let ino = |p: &str| fs::metadata(out.join(p)).unwrap().ino();
+        let (b, index) = (ino("a/b.html"), ino("index.html"));
+        write_site(&out, &site("2")).unwrap();
+        assert_eq!(ino("a/b.html"), b, "unchanged file kept (hard link)");
+        assert_ne!(ino("index.html"), index, "changed file written");
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "2");
+        // a file edited by hand after the build is not trusted, even with the same size
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        fs::write(out.join("a/b.html"), "x").unwrap();
+        write_site(&out, &site("2")).unwrap();
+        assert_eq!(fs::read_to_string(out.join("a/b.html")).unwrap(), "b");
+        // the previous output's copies are gone, the new output is complete
+        let sums = fs::read_to_string(out.join("SHA256SUMS")).unwrap();
+        for line in sums.lines() {
+            let (h, p) = line.split_once("  ").unwrap();
+            assert_eq!(sha256_hex(&fs::read(out.join(p)).unwrap()), h, "{p}");
+        }
     }
 
     #[test]

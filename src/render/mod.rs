@@ -11,7 +11,7 @@ pub mod tables_html;
 pub mod theme;
 pub mod urls;
 
-pub use pages::{render_site, render_site_with_progress};
+pub use pages::{RenderMemo, render_site, render_site_memo, render_site_with_progress};
 pub use theme::Theme;
 
 /// Options that change what is rendered (not how the model is read).
@@ -22,4 +22,7 @@ pub struct RenderOptions {
     /// Skip the typeset downloads (PDF, Word, Excel) and the per-year zips
     /// (`build --no-downloads`; the preview server).
     pub no_downloads: bool,
+    /// Keep the typeset downloads and zips in this folder between builds, keyed by content
+    /// hash (`build`: `<root>/.nianbao-cache/downloads`). None: produce them every time.
+    pub download_cache: Option<std::path::PathBuf>,
 }

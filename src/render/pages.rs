@@ -13,6 +13,9 @@ use crate::tables::ReportTables;
 use anyhow::{Context as _, Result, anyhow, bail};
 use rayon::prelude::*;
 use serde_json::{Value as J, json};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 mod county;
 
@@ -20,19 +23,75 @@ mod county;
 const COLUMN_NAME: &str = "政府信息公开年报";
 const COLUMN_TYPE: &str = "信息公开年报";
 
+/// Files of an earlier render, each under a hash of everything it was rendered from: the
+/// preview keeps one between generations and re-renders only the pages whose inputs changed
+/// (a report page: its sources, its organisation and its neighbouring years; other pages:
+/// their whole template context). A change of theme or site settings clears it.
+#[derive(Default)]
+pub struct RenderMemo {
+    /// The hash of what every page depends on (templates, site settings, options).
+    site: [u8; 32],
+    /// Report page path → (inputs, the page and its data downloads).
+    reports: HashMap<String, ([u8; 32], Arc<Vec<OutputFile>>)>,
+    /// Other pages: path → (context, page).
+    pages: HashMap<String, ([u8; 32], Arc<OutputFile>)>,
+    /// The templates compiled, under the hash of their text.
+    tera: Option<([u8; 32], Arc<tera::Tera>)>,
+    /// The SHA-256 of every file above, by path (for `SHA256SUMS`).
+    hashes: HashMap<String, String>,
+    /// How many pages the last render reused and rendered (for tests and timing).
+    pub reused: usize,
+    pub rendered: usize,
+    /// Time spent loading and checking before this render (set by the caller, for its log).
+    pub loaded_in: std::time::Duration,
+}
+
+impl RenderMemo {
+    /// The SHA-256 (hex) of `file`, when it is one this memo holds.
+    pub fn sha256_of(&self, file: &OutputFile) -> Option<String> {
+        self.hashes.get(&file.path).cloned()
+    }
+
+    /// Hashes of `files`: from `old` when reused, computed when new.
+    fn hash_all(&mut self, files: &[OutputFile], old: Option<&RenderMemo>) {
+        for f in files {
+            let h = old
+                .and_then(|o| o.hashes.get(&f.path).cloned())
+                .unwrap_or_else(|| crate::output::sha256_hex(&f.bytes));
+            self.hashes.insert(f.path.clone(), h);
+        }
+    }
+}
+
+struct Memo {
+    old: RenderMemo,
+    new: Mutex<RenderMemo>,
+}
+
+/// SHA-256 of the parts, each prefixed by its length.
+fn digest(parts: &[&[u8]]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
 struct Ctx<'a> {
     site: &'a Site,
+    memo: Option<Memo>,
     exporter: export::Exporter,
     /// The per-year zips exist (not `--no-downloads`).
     year_zips: bool,
-    tera: tera::Tera,
+    tera: Arc<tera::Tera>,
     base_url: Option<String>,
     site_json: J,
 }
 
 /// Render the whole site. Fails on a template error (with the template named).
 pub fn render_site(site: &Site, theme: &Theme, opts: &RenderOptions) -> Result<Vec<OutputFile>> {
-    render_site_with_progress(site, theme, opts, &crate::progress::Silent)
+    render(site, theme, opts, None, &crate::progress::Silent)
 }
 
 /// [`render_site`], reporting each report (page and downloads) to `progress` as it is done.
@@ -42,16 +101,56 @@ pub fn render_site_with_progress(
     opts: &RenderOptions,
     progress: &dyn crate::progress::Progress,
 ) -> Result<Vec<OutputFile>> {
-    let mut tera = tera::Tera::default();
-    let templates: Vec<(&str, &str)> = theme
-        .templates
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    tera.add_raw_templates(templates)
-        .map_err(|e| anyhow!(tera_chain(&e)))
-        .context("主题模板有误")?;
-    tera.autoescape_on(vec![".html", ".xml"]);
+    render(site, theme, opts, None, progress)
+}
+
+/// Render the whole site, reusing from `memo` every file whose inputs are unchanged, and
+/// leave in `memo` what this render produced. The files are the same as [`render_site`]'s.
+pub fn render_site_memo(
+    site: &Site,
+    theme: &Theme,
+    opts: &RenderOptions,
+    memo: &mut RenderMemo,
+) -> Result<Vec<OutputFile>> {
+    render(site, theme, opts, Some(memo), &crate::progress::Silent)
+}
+
+fn render(
+    site: &Site,
+    theme: &Theme,
+    opts: &RenderOptions,
+    mut memo: Option<&mut RenderMemo>,
+    progress: &dyn crate::progress::Progress,
+) -> Result<Vec<OutputFile>> {
+    let templates_key = memo.as_ref().map(|_| {
+        let parts: Vec<&[u8]> = theme
+            .templates
+            .iter()
+            .flat_map(|(k, v)| [k.as_bytes(), v.as_bytes()])
+            .collect();
+        digest(&parts)
+    });
+    let compiled = memo
+        .as_ref()
+        .and_then(|m| m.tera.as_ref())
+        .filter(|(k, _)| Some(*k) == templates_key)
+        .map(|(_, t)| Arc::clone(t));
+    let tera = match compiled {
+        Some(t) => t,
+        None => {
+            let mut tera = tera::Tera::default();
+            let templates: Vec<(&str, &str)> = theme
+                .templates
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            tera.add_raw_templates(templates)
+                .map_err(|e| anyhow!(tera_chain(&e)))
+                .context("主题模板有误")?;
+            tera.autoescape_on(vec![".html", ".xml"]);
+            Arc::new(tera)
+        }
+    };
     let base_url = match &opts.base_url {
         Some(u) => {
             Some(crate::config::normalize_base_url(u).map_err(|m| anyhow!("--base-url {m}"))?)
@@ -70,9 +169,45 @@ pub fn render_site_with_progress(
         "gov": c.gov,
         "owner": owner,
     });
+    let mut exporter = export::Exporter::new(theme, !opts.no_downloads, &site.config.fonts)?;
+    if let Some(dir) = opts.download_cache.as_ref().filter(|_| !opts.no_downloads) {
+        exporter = exporter.with_cache(dir.clone());
+    }
+    let memo_in = memo.as_ref().map(|_| {
+        let mut parts: Vec<&[u8]> = vec![
+            env!("CARGO_PKG_VERSION").as_bytes(),
+            if opts.no_downloads { b"html" } else { b"all" },
+        ];
+        for (name, text) in &theme.templates {
+            parts.push(name.as_bytes());
+            parts.push(text.as_bytes());
+        }
+        let settings = format!("{site_json}\n{base_url:?}\n{}", site.config.title);
+        parts.push(settings.as_bytes());
+        digest(&parts)
+    });
     let ctx = Ctx {
         site,
-        exporter: export::Exporter::new(theme, !opts.no_downloads, &site.config.fonts)?,
+        memo: match (memo_in, memo.as_deref_mut()) {
+            (Some(key), Some(m)) => {
+                let mut old = std::mem::take(m);
+                let loaded_in = old.loaded_in;
+                if old.site != key {
+                    old = RenderMemo::default();
+                }
+                Some(Memo {
+                    old,
+                    new: Mutex::new(RenderMemo {
+                        site: key,
+                        loaded_in,
+                        tera: templates_key.map(|k| (k, Arc::clone(&tera))),
+                        ..RenderMemo::default()
+                    }),
+                })
+            }
+            _ => None,
+        },
+        exporter,
         year_zips: !opts.no_downloads,
         tera,
         base_url,
@@ -109,9 +244,10 @@ pub fn render_site_with_progress(
                     }
                 }
             }
-            let zip = export::archive::year_zip(year, &of_year)?;
+            let zip = ctx.exporter.year_zip(year, &of_year)?;
             zips.push(zip);
         }
+        ctx.exporter.prune_cache();
     }
     files.extend(zips);
     for year in site.years() {
@@ -145,6 +281,9 @@ pub fn render_site_with_progress(
         if w[0].path == w[1].path {
             bail!("两个文件都要输出到 {}：请重命名附件或主题文件", w[0].path);
         }
+    }
+    if let (Some(m), Some(out)) = (ctx.memo, memo) {
+        *out = m.new.into_inner().unwrap_or_else(|e| e.into_inner());
     }
     Ok(files)
 }
@@ -194,6 +333,38 @@ impl Ctx<'_> {
         if let (J::Object(v), J::Object(e)) = (&mut value, extra) {
             v.extend(e);
         }
+        // report pages are memoised from their sources (see `report_files`)
+        let key = self
+            .memo
+            .as_ref()
+            .filter(|_| template != "report.html")
+            .map(|m| {
+                let context = serde_json::to_vec(&value).unwrap_or_default();
+                (m, digest(&[template.as_bytes(), path.as_bytes(), &context]))
+            });
+        if let Some((m, key)) = key {
+            if let Some((k, file)) = m.old.pages.get(path)
+                && *k == key
+            {
+                let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
+                new.hash_all(std::slice::from_ref(file), Some(&m.old));
+                new.pages.insert(path.to_string(), (key, Arc::clone(file)));
+                new.reused += 1;
+                return Ok(OutputFile::clone(file));
+            }
+            let file = self.render_now(template, path, value)?;
+            let hash = crate::output::sha256_hex(&file.bytes);
+            let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
+            new.hashes.insert(path.to_string(), hash);
+            new.pages
+                .insert(path.to_string(), (key, Arc::new(file.clone())));
+            new.rendered += 1;
+            return Ok(file);
+        }
+        self.render_now(template, path, value)
+    }
+
+    fn render_now(&self, template: &str, path: &str, value: J) -> Result<OutputFile> {
         let context = tera::Context::from_value(value)?;
         let html = self
             .tera
@@ -263,7 +434,87 @@ impl Ctx<'_> {
         )
     }
 
+    /// A report's page, its downloads and its attachments.
     fn report_files(&self, r: &Report) -> Result<Vec<OutputFile>> {
+        let path = urls::report(r.year, &r.org);
+        // neighbouring years of the same organisation
+        let years: Vec<&Report> = self.site.reports_of(&r.org).collect();
+        let pos = years.iter().position(|x| x.year == r.year);
+        let prev = pos
+            .and_then(|i| years.get(i + 1))
+            .map(|x| self.summary(x, &path));
+        let next = pos
+            .and_then(|i| i.checked_sub(1))
+            .and_then(|i| years.get(i))
+            .map(|x| self.summary(x, &path));
+        let mut files = self.attachment_files(r)?;
+        // the documents are not memoised (the download cache keeps them)
+        let Some(m) = self.memo.as_ref().filter(|_| !self.year_zips) else {
+            files.extend(self.report_page(r, prev, next)?);
+            return Ok(files);
+        };
+        let org = self
+            .site
+            .org(&r.org)
+            .map(|o| serde_json::to_string(&o.config).unwrap_or_default())
+            .unwrap_or_default();
+        let attachments: String = r
+            .attachments
+            .iter()
+            .map(|a| format!("{}\0{}\n", a.name, a.size))
+            .collect();
+        let as_text = |v: &Option<J>| v.as_ref().map(J::to_string).unwrap_or_default();
+        let neighbours = format!("{}\n{}", as_text(&prev), as_text(&next));
+        let year = r.year.to_le_bytes();
+        // the year-over-year comparison reads the previous year's tables
+        let previous_tables = county::previous(self.site, r)
+            .map(|p| p.tables_src.text.as_str())
+            .unwrap_or("\0");
+        let key = digest(&[
+            r.org.as_bytes(),
+            &year,
+            r.title.as_bytes(),
+            org.as_bytes(),
+            r.markdown.text.as_bytes(),
+            r.tables_src.text.as_bytes(),
+            attachments.as_bytes(),
+            neighbours.as_bytes(),
+            previous_tables.as_bytes(),
+        ]);
+        let (made, old) = match m.old.reports.get(&path) {
+            Some((k, made)) if *k == key => (Arc::clone(made), Some(&m.old)),
+            _ => (Arc::new(self.report_page(r, prev, next)?), None),
+        };
+        files.extend(made.iter().cloned());
+        // hashed outside the lock, in this report's thread
+        let mut hashes = RenderMemo::default();
+        hashes.hash_all(&made, old);
+        let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
+        new.hashes.extend(hashes.hashes);
+        if old.is_some() {
+            new.reused += 1;
+        } else {
+            new.rendered += 1;
+        }
+        new.reports.insert(path, (key, made));
+        Ok(files)
+    }
+
+    /// The files of a report's `files/` folder, read now (they are not memoised).
+    fn attachment_files(&self, r: &Report) -> Result<Vec<OutputFile>> {
+        let dir = urls::report_dir(r.year, &r.org);
+        r.attachments
+            .iter()
+            .map(|a| {
+                let bytes = std::fs::read(&a.path)
+                    .with_context(|| format!("无法读取附件 {}", a.path.display()))?;
+                Ok(OutputFile::new(format!("{dir}/files/{}", a.name), bytes))
+            })
+            .collect()
+    }
+
+    /// A report's page and its downloads; `prev`, `next`: its neighbouring years.
+    fn report_page(&self, r: &Report, prev: Option<J>, next: Option<J>) -> Result<Vec<OutputFile>> {
         let path = urls::report(r.year, &r.org);
         let dir = urls::report_dir(r.year, &r.org);
         let org = self.site.org(&r.org);
@@ -299,29 +550,18 @@ impl Ctx<'_> {
             }));
             files.push(OutputFile::new(out, d.bytes));
         }
-        let mut att_json = Vec::new();
-        for a in &r.attachments {
-            let out = format!("{dir}/files/{}", a.name);
-            let bytes = std::fs::read(&a.path)
-                .with_context(|| format!("无法读取附件 {}", a.path.display()))?;
-            att_json.push(json!({
-                "name": a.name,
-                "href": urls::link(&path, &out),
-                "size": human_size(a.size),
-            }));
-            files.push(OutputFile::new(out, bytes));
-        }
-
-        // neighbouring years of the same organisation
-        let years: Vec<&Report> = self.site.reports_of(&r.org).collect();
-        let pos = years.iter().position(|x| x.year == r.year);
-        let prev = pos
-            .and_then(|i| years.get(i + 1))
-            .map(|x| self.summary(x, &path));
-        let next = pos
-            .and_then(|i| i.checked_sub(1))
-            .and_then(|i| years.get(i))
-            .map(|x| self.summary(x, &path));
+        let att_json: Vec<J> = r
+            .attachments
+            .iter()
+            .map(|a| {
+                let out = format!("{dir}/files/{}", a.name);
+                json!({
+                    "name": a.name,
+                    "href": urls::link(&path, &out),
+                    "size": human_size(a.size),
+                })
+            })
+            .collect();
 
         let format_document = match &r.tables {
             ReportTables::National { format, .. } => Some(format.document),
@@ -683,4 +923,50 @@ fn group_by_heading(items: &[J]) -> J {
             .map(|(kind, orgs)| json!({ "kind": kind, "orgs": orgs }))
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod memo_tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn a_memoised_render_equals_a_full_one_and_reuses_unchanged_pages() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut site = crate::content::load_site(root).site.unwrap();
+        let theme = Theme::load(root, &site.config.theme).unwrap();
+        let opts = RenderOptions {
+            no_downloads: true,
+            ..RenderOptions::default()
+        };
+        let full = render_site(&site, &theme, &opts).unwrap();
+        let mut memo = RenderMemo::default();
+        assert_eq!(
+            render_site_memo(&site, &theme, &opts, &mut memo).unwrap(),
+            full
+        );
+        assert_eq!(memo.reused, 0);
+        let pages = memo.rendered;
+        assert!(pages > 5, "{pages}");
+        assert_eq!(
+            render_site_memo(&site, &theme, &opts, &mut memo).unwrap(),
+            full
+        );
+        assert_eq!((memo.reused, memo.rendered), (pages, 0));
+
+        // a changed narrative: its page (and nothing else here) is rendered again
+        let r = &mut site.reports[0];
+        let at = r.body_offset;
+        r.markdown.text.insert_str(at, "补充一段正文（测试）。\n\n");
+        let changed = render_site_memo(&site, &theme, &opts, &mut memo).unwrap();
+        assert_eq!(memo.rendered, 1);
+        assert_eq!(changed, render_site(&site, &theme, &opts).unwrap());
+        assert_ne!(changed, full);
+
+        // another site title: every page again
+        site.config.title.push_str("（改）");
+        let retitled = render_site_memo(&site, &theme, &opts, &mut memo).unwrap();
+        assert_eq!((memo.reused, memo.rendered), (0, pages));
+        assert_eq!(retitled, render_site(&site, &theme, &opts).unwrap());
+    }
 }

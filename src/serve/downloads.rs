@@ -87,7 +87,10 @@ impl Sources {
     fn exporter(&self) -> Result<&Exporter, String> {
         self.exporter
             .get_or_init(|| {
+                // the build's download cache: documents made here are reused by the next build
+                let cache = crate::build::inputs::cache_dir(&self.site.root).join("downloads");
                 Exporter::new(&self.theme, true, &self.site.config.fonts)
+                    .map(|e| e.with_cache(cache))
                     .map_err(|e| format!("{e:#}"))
             })
             .as_ref()

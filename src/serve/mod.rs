@@ -8,7 +8,7 @@ pub mod paths;
 use crate::build;
 use crate::diagnostics::{Diagnostics, Style, render_text, summary_line};
 use crate::output::MemorySite;
-use crate::render::{RenderOptions, Theme};
+use crate::render::{RenderMemo, RenderOptions, Theme};
 use anyhow::{Context, Result, anyhow};
 use downloads::Sources;
 use notify::{PollWatcher, RecommendedWatcher, RecursiveMode, Watcher};
@@ -61,21 +61,28 @@ pub struct ServeOptions {
 }
 
 /// Build a generation from the sources; on failure keep `last`'s content and add an overlay.
+/// `memo`: the pages of the previous generations, re-rendered only where their inputs changed;
+/// `loads`: the reports parsed and checked before, again only where their inputs changed.
 fn build_generation(
     root: &Path,
     number: u64,
     last: Option<&Generation>,
+    memo: &mut RenderMemo,
+    loads: &mut build::Caches,
 ) -> (Generation, Diagnostics) {
-    let checked = build::load_and_check(root);
+    let started = Instant::now();
+    let checked = build::load_and_check_cached(root, loads);
+    memo.loaded_in = started.elapsed();
     let diags = checked.diagnostics;
     let result = match (checked.site, diags.has_errors()) {
-        (Some(site), false) => build::render(
+        (Some(site), false) => build::render_incremental(
             &site,
             &RenderOptions {
                 // the documents and zips are produced on request (see `downloads`)
                 no_downloads: true,
                 ..RenderOptions::default()
             },
+            memo,
         )
         .and_then(|files| {
             let theme = Theme::load(&site.root, &site.config.theme)?;
@@ -153,8 +160,16 @@ pub fn run(root: &Path, opts: &ServeOptions) -> Result<()> {
         .unwrap_or(addr.clone());
 
     let started = Instant::now();
-    let (first, diags) = build_generation(&root, 1, None);
-    report_build(&diags, started, first.overlay.is_none(), first.number);
+    let mut memo = RenderMemo::default();
+    let mut loads = build::Caches::default();
+    let (first, diags) = build_generation(&root, 1, None, &mut memo, &mut loads);
+    report_build(
+        &diags,
+        started,
+        first.overlay.is_none(),
+        first.number,
+        &memo,
+    );
     let state = Arc::new(RwLock::new(Arc::new(first)));
     println!("预览地址：http://{local}/ （按 Ctrl+C 停止）");
 
@@ -200,9 +215,10 @@ pub fn run(root: &Path, opts: &ServeOptions) -> Result<()> {
                 let started = Instant::now();
                 let last = Arc::clone(&state.read().unwrap_or_else(|e| e.into_inner()));
                 let number = last.number + 1;
-                let (next, diags) = build_generation(&root, number, Some(&last));
+                let (next, diags) =
+                    build_generation(&root, number, Some(&last), &mut memo, &mut loads);
                 drop(last);
-                report_build(&diags, started, next.overlay.is_none(), number);
+                report_build(&diags, started, next.overlay.is_none(), number, &memo);
                 *state.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
             }
         });
@@ -318,13 +334,18 @@ fn open_browser(url: &str) {
     }
 }
 
-fn report_build(diags: &Diagnostics, started: Instant, ok: bool, number: u64) {
+fn report_build(diags: &Diagnostics, started: Instant, ok: bool, number: u64, memo: &RenderMemo) {
     if !diags.is_empty() {
         eprint!("{}", render_text(diags, Style::for_stderr()));
     }
     let ms = started.elapsed().as_millis();
     if ok {
-        println!("第 {number} 次生成完成，用时 {ms} ms");
+        println!(
+            "第 {number} 次生成完成，用时 {ms} ms（载入与检查 {} ms；重新渲染 {} 页，沿用 {} 页）",
+            memo.loaded_in.as_millis(),
+            memo.rendered,
+            memo.reused
+        );
     } else {
         eprintln!(
             "第 {number} 次生成失败（{}），页面中会显示错误",

@@ -297,7 +297,11 @@ fn quiet_build_prints_nothing_but_errors() {
     let run = site.run(&["--quiet", "build", "--no-downloads"]);
     run.expect_code(0);
     assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("", ""));
-    let run = site.run(&["-v", "build", "--no-downloads"]);
+    // (another output folder: the same one again would be a no-op rebuild, with nothing to list)
+    let run = site.run(&["-v", "build", "--no-downloads", "--output", "verbose-out"]);
     run.expect_code(0);
     assert!(run.stderr.contains("2024/ceshizhen"), "{}", run.stderr);
+    let run = site.run(&["build", "--no-downloads", "--output", "verbose-out"]);
+    run.expect_code(0);
+    assert!(run.stdout.contains("没有变化"), "{}", run.stdout);
 }

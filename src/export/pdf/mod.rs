@@ -92,6 +92,22 @@ impl PdfEngine {
         }
     }
 
+    /// What, besides the report, decides the PDF: the template, the font roles and the bytes
+    /// of every font (embedded and installed), hashed (the download cache's key).
+    pub fn identity(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(self.template.as_bytes());
+        h.update(self.families.to_string().as_bytes());
+        for f in &self.shared.fonts {
+            let data: &[u8] = f.data();
+            h.update((data.len() as u64).to_le_bytes());
+            h.update(data);
+            h.update(f.index().to_le_bytes());
+        }
+        format!("{:x}", h.finalize())
+    }
+
     /// The report as the template's `data.json`.
     fn data(&self, report: &Report, org_name: &str) -> serde_json::Value {
         let blocks: Vec<serde_json::Value> = document(report.body(), &table_slots(&report.tables))

@@ -1,0 +1,318 @@
+//! Incremental work (issues 7 and 5): a build with nothing changed touches nothing, an edit
+//! rewrites only what it changed, downloads come from the cache until their inputs change,
+//! and the preview's incremental generations always equal a clean build.
+
+use crate::common::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// File names in a folder (not recursive).
+fn names(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Inode and modification time of every file below `dir`.
+#[cfg(unix)]
+fn stamps(dir: &Path) -> BTreeMap<String, (u64, i64, i64)> {
+    use std::os::unix::fs::MetadataExt;
+    snapshot(dir)
+        .into_keys()
+        .map(|rel| {
+            let m = std::fs::metadata(dir.join(&rel)).unwrap();
+            (rel, (m.ino(), m.mtime(), m.mtime_nsec()))
+        })
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unchanged_build_touches_nothing_and_an_edit_rewrites_only_its_files() {
+    use std::os::unix::fs::MetadataExt;
+    let site = standard_site();
+    site.run(&["build", "--no-downloads"]).expect_code(0);
+    let out = site.path("output");
+    let before = stamps(&out);
+    let folder = std::fs::metadata(&out).unwrap().ino();
+
+    let again = site.run(&["build", "--no-downloads"]);
+    again.expect_code(0);
+    assert!(again.stdout.contains("没有变化"), "{}", again.stdout);
+    assert_eq!(stamps(&out), before, "an unchanged build rewrote files");
+    assert_eq!(std::fs::metadata(&out).unwrap().ino(), folder);
+
+    // saving a file with the same content is no change (contents are compared, not times)
+    let md = "content/ceshizhen/2023/report.md";
+    let text = site.read(md);
+    std::thread::sleep(Duration::from_millis(20));
+    site.write(md, &text);
+    let same = site.run(&["build", "--no-downloads"]);
+    assert!(same.stdout.contains("没有变化"), "{}", same.stdout);
+    assert_eq!(stamps(&out), before);
+
+    // other options are another build
+    let other = site.run(&["build"]);
+    other.expect_code(0);
+    assert!(!other.stdout.contains("没有变化"), "{}", other.stdout);
+    assert!(out.join("2023/ceshizhen/ceshizhen-2023.pdf").is_file());
+    site.run(&["build", "--no-downloads"]).expect_code(0);
+    let before = stamps(&out);
+
+    // one narrative edited: its page is rewritten, unrelated files are kept as they were
+    site.write(
+        md,
+        text.replace(&marker("ceshizhen", 2023), "【改过的正文】测试文本。"),
+    );
+    let edited = site.run(&["build", "--no-downloads"]);
+    edited.expect_code(0);
+    assert!(!edited.stdout.contains("没有变化"), "{}", edited.stdout);
+    let after = stamps(&out);
+    let changed: BTreeSet<&String> = after
+        .iter()
+        .filter(|(p, s)| before.get(*p).is_none_or(|b| b.0 != s.0))
+        .map(|(p, _)| p)
+        .collect();
+    for p in ["2023/ceshizhen/index.html", "SHA256SUMS"] {
+        assert!(
+            changed.contains(&p.to_string()),
+            "{p} not rewritten: {changed:?}"
+        );
+    }
+    for p in [
+        "2024/shiliju/index.html",
+        "2024/ceshizhen/index.html",
+        "assets/nianbao.css",
+        "index.html",
+    ] {
+        assert!(
+            !changed.contains(&p.to_string()),
+            "{p} rewritten: {changed:?}"
+        );
+    }
+    assert!(changed.len() * 4 < after.len(), "{changed:?}");
+    assert!(
+        site.out("2023/ceshizhen/index.html")
+            .contains("【改过的正文】")
+    );
+
+    // and the output is exactly a clean build's
+    let clean = tempfile::tempdir().unwrap();
+    let clean_out = clean.path().join("site");
+    site.run(&[
+        "build",
+        "--no-downloads",
+        "--output",
+        clean_out.to_str().unwrap(),
+    ])
+    .expect_code(0);
+    assert!(
+        snapshot(&out) == snapshot(&clean_out),
+        "differs from a clean build"
+    );
+}
+
+#[test]
+fn downloads_come_from_the_cache_until_their_inputs_change() {
+    let site = standard_site();
+    site.run(&["build"]).expect_code(0);
+    let cache = site.path(".nianbao-cache/downloads");
+    let first = names(&cache);
+    let count = |set: &BTreeSet<String>, ext: &str| set.iter().filter(|n| n.ends_with(ext)).count();
+    let reports = STANDARD_REPORTS.len();
+    assert_eq!(count(&first, ".pdf"), reports, "{first:?}");
+    assert_eq!(count(&first, ".docx"), reports);
+    assert_eq!(count(&first, ".xlsx"), reports);
+    assert_eq!(count(&first, ".zip"), 5, "one per year");
+
+    // one report edited: its three documents and its year's zip are made again, nothing else
+    let md = "content/ceshizhen/2023/report.md";
+    site.write(
+        md,
+        site.read(md)
+            .replace(&marker("ceshizhen", 2023), "【缓存测试】测试文本。"),
+    );
+    site.run(&["build"]).expect_code(0);
+    let second = names(&cache);
+    assert_eq!(
+        first.difference(&second).count(),
+        4,
+        "{first:?} → {second:?}"
+    );
+    assert_eq!(second.difference(&first).count(), 4);
+    let built = snapshot(&site.path("output"));
+
+    // the cached output equals a build without any cache
+    let clean = tempfile::tempdir().unwrap();
+    let clean_out = clean.path().join("site");
+    std::fs::rename(&cache, clean.path().join("saved-cache")).unwrap();
+    site.run(&["build", "--output", clean_out.to_str().unwrap()])
+        .expect_code(0);
+    assert!(
+        built == snapshot(&clean_out),
+        "cached build differs from a clean one"
+    );
+
+    // damaged entries are ignored and made again: same output
+    for n in names(&cache) {
+        let p = cache.join(&n);
+        let bytes = std::fs::read(&p).unwrap();
+        std::fs::write(&p, &bytes[..bytes.len() / 2]).unwrap();
+    }
+    let again = clean.path().join("again");
+    site.run(&["build", "--output", again.to_str().unwrap()])
+        .expect_code(0);
+    assert!(
+        built == snapshot(&again),
+        "damaged cache changed the output"
+    );
+    assert_eq!(names(&cache), second);
+
+    // the theme's PDF template is an input of the PDFs only
+    let template = include_str!("../../themes/default/pdf/report.typ");
+    site.write(
+        "themes/default/pdf/report.typ",
+        format!("{template}\n// 主题改动（测试）\n"),
+    );
+    site.run(&["build"]).expect_code(0);
+    let third = names(&cache);
+    let pdfs = |s: &BTreeSet<String>| -> BTreeSet<String> {
+        s.iter().filter(|n| n.ends_with(".pdf")).cloned().collect()
+    };
+    assert!(pdfs(&second).is_disjoint(&pdfs(&third)), "PDFs not remade");
+    let docx = |s: &BTreeSet<String>| -> BTreeSet<String> {
+        s.iter().filter(|n| n.ends_with(".docx")).cloned().collect()
+    };
+    assert_eq!(docx(&second), docx(&third), "Word files remade");
+}
+
+/// Every file of a clean `build --no-downloads` of the site is served with the same bytes
+/// (pages without the preview's script), and the pages it does not have are not served.
+fn served_equals_clean_build(site: &Site, server: &Server, gone: &[&str]) -> Result<(), String> {
+    let out = tempfile::tempdir().unwrap();
+    let out_dir = out.path().join("site");
+    let run = site.run(&[
+        "build",
+        "--no-downloads",
+        "--output",
+        out_dir.to_str().unwrap(),
+    ]);
+    if run.code != 0 {
+        return Err(format!("clean build failed: {}", run.stderr));
+    }
+    for (path, bytes) in snapshot(&out_dir) {
+        let r = server.get(&target_of(&path));
+        if r.status != 200 {
+            return Err(format!("{path}: status {}", r.status));
+        }
+        let same = if path.ends_with(".html") {
+            let text = r.text();
+            !text.contains("nianbao-overlay")
+                && strip_preview(&text) == String::from_utf8_lossy(&bytes)
+        } else {
+            r.body == bytes
+        };
+        if !same {
+            return Err(format!("{path} differs"));
+        }
+    }
+    for path in gone {
+        let status = server.get(path).status;
+        if status != 404 {
+            return Err(format!("{path} still served ({status})"));
+        }
+    }
+    Ok(())
+}
+
+/// Wait until the server serves what a clean build makes.
+#[track_caller]
+fn settle(site: &Site, server: &Server, gone: &[&str], step: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match served_equals_clean_build(site, server, gone) {
+            Ok(()) => return,
+            Err(e) if Instant::now() > deadline => panic!(
+                "after {step}: {e}\nserver stderr:\n{}",
+                server.stderr_text()
+            ),
+            Err(_) => std::thread::sleep(Duration::from_millis(200)),
+        }
+    }
+}
+
+#[test]
+fn serve_incremental_generations_equal_a_clean_build_after_every_edit() {
+    let site = standard_site();
+    let server = Server::start(site.root());
+    settle(&site, &server, &[], "start");
+
+    let md = "content/ceshizhen/2023/report.md";
+    site.write_atomic(
+        md,
+        site.read(md)
+            .replace(&marker("ceshizhen", 2023), "【增量一】测试文本。"),
+    );
+    settle(&site, &server, &[], "a narrative edit");
+    assert!(server.get("/2023/ceshizhen/").text().contains("【增量一】"));
+
+    let tables = "content/shiliju/2023/tables.toml";
+    let good = site.read(tables);
+    site.write_atomic(tables, good.replace("licensing = 25", "licensing = 26"));
+    settle(&site, &server, &[], "a tables edit");
+
+    // an error shows over the last good pages, and fixing it clears it
+    site.write_atomic(
+        tables,
+        good.replace("licensing = 25", "licensing = \"很多\""),
+    );
+    server.poll("/2023/shiliju/", 15, |r| {
+        r.text().contains("nianbao-overlay")
+    });
+    site.write_atomic(tables, &good);
+    settle(&site, &server, &[], "the error fixed");
+
+    // the organisation's name is on its pages, its reports' pages and the lists
+    let org = "content/shiliju/org.toml";
+    site.write_atomic(
+        org,
+        site.read(org)
+            .replace("示例县财政局", "示例县财政局（改名）"),
+    );
+    settle(&site, &server, &[], "an organisation renamed");
+    assert!(server.get("/2024/").text().contains("示例县财政局（改名）"));
+
+    // a new report folder: its page, its neighbour's links, the year, home, feed, sitemap
+    site.report(
+        "ceshizhen",
+        2025,
+        &report_md(
+            "published = 2026-01-22\narchived = false\n",
+            &six_section_body("ceshizhen", 2025),
+        ),
+        &tables_2021(),
+    );
+    settle(&site, &server, &[], "a report added");
+    assert!(
+        server
+            .get("/2025/ceshizhen/")
+            .text()
+            .contains(&marker("ceshizhen", 2025))
+    );
+
+    // a report folder deleted
+    std::fs::remove_dir_all(site.path("content/shiliju/2022")).unwrap();
+    settle(&site, &server, &["/2022/shiliju/"], "a report deleted");
+
+    // site settings change every page
+    site.write_atomic(
+        "site.toml",
+        SITE_TOML.replace("（测试站点）", "（测试站点，改）"),
+    );
+    settle(&site, &server, &["/2022/shiliju/"], "site.toml edited");
+    assert!(server.get("/").text().contains("（测试站点，改）"));
+}
