@@ -106,6 +106,9 @@ deadline = "01-31"
 # sponsor = ""
 # 承办单位
 # organizer = ""
+# 党政机关网站标识：本网站在 bszs.conac.cn 上的展示页完整地址（https://bszs.conac.cn/sitename?method=show&id=…），
+# 填写后页脚显示标识并链接到该页
+# conac_url = ""
 
 # 下载文件（PDF、Word）使用的字体：填本机已安装字体的名称。不填时使用内置字体。
 [fonts]
@@ -219,6 +222,7 @@ mod tests {
             "police_record",
             "sponsor",
             "organizer",
+            "conac_url",
             "[fonts]",
             "body",
             "heading",
