@@ -173,3 +173,62 @@ fn serve_survives_concurrent_clients_and_edits() {
     assert!(threads1 <= threads0 + 4, "threads {threads0} → {threads1}");
     assert!(rss1 <= rss0 + 200 * 1024, "RSS {rss0} → {rss1} KiB");
 }
+
+#[test]
+fn serve_survives_a_50_mb_garbage_file_and_a_mid_build_deletion() {
+    let site = standard_site();
+    let server = Server::start(site.root());
+    let (_, rss0) = proc_status(server.pid()).expect("/proc readable");
+    // 50 MB of bytes that are neither UTF-8 nor TOML, dropped in as a report's tables.toml and
+    // as a stray file in content/
+    let garbage: Vec<u8> = (0..50 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let tables = "content/shiliju/2024/tables.toml";
+    let original = site.read(tables);
+    site.write(tables, &garbage);
+    site.write("content/stray.bin", &garbage);
+    // the error is shown over the last good page, which stays served
+    let r = server.poll("/2024/shiliju/", 20, |r| {
+        r.text().contains("nianbao-overlay")
+    });
+    assert_eq!(r.status, 200);
+    assert!(
+        r.text().contains("tables.toml"),
+        "the overlay names the file"
+    );
+    assert_eq!(server.get("/").status, 200);
+    // a report folder deleted while rebuilds are going on
+    std::fs::remove_dir_all(site.path("content/ceshizhen/2023")).unwrap();
+    site.write(tables, &original);
+    std::fs::remove_file(site.path("content/stray.bin")).unwrap();
+    server.poll("/2024/shiliju/", 20, |r| {
+        !r.text().contains("nianbao-overlay")
+    });
+    server.poll("/2023/ceshizhen/", 20, |r| r.status == 404);
+    std::thread::sleep(Duration::from_millis(400));
+    // the final state equals a clean build, and the garbage was not kept in memory
+    let out = tempfile::tempdir().unwrap();
+    let out_dir = out.path().join("site");
+    site.run(&[
+        "build",
+        "--no-downloads",
+        "--output",
+        out_dir.to_str().unwrap(),
+    ])
+    .expect_code(0);
+    for (path, bytes) in snapshot(&out_dir) {
+        let r = server.get(&crate::target_of(&path));
+        assert_eq!(r.status, 200, "{path}");
+        if path.ends_with(".html") {
+            assert_eq!(
+                crate::strip_preview(&r.text()),
+                String::from_utf8_lossy(&bytes),
+                "{path} differs from a clean build"
+            );
+        }
+    }
+    let (_, rss1) = proc_status(server.pid()).unwrap();
+    eprintln!("50 MB garbage: RSS {rss0} → {rss1} KiB");
+    assert!(rss1 <= rss0 + 100 * 1024, "RSS {rss0} → {rss1} KiB");
+}
