@@ -222,6 +222,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 base_url,
                 no_downloads,
                 download_cache: Some(build::inputs::cache_dir(&root).join("downloads")),
+                ..RenderOptions::default()
             };
             let (inputs, unchanged) = build::inputs::unchanged(&root, &target, &opts);
             if unchanged {

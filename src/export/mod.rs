@@ -186,6 +186,11 @@ const DOCUMENTS: [(&str, &str); 3] = [
     ("xlsx", "统计表（Excel）"),
 ];
 
+/// The typeset documents (extension, label) in the order pages list them.
+pub fn documents() -> &'static [(&'static str, &'static str)] {
+    &DOCUMENTS
+}
+
 /// `<org>-<year>`, the stem of every download's file name.
 fn stem(report: &Report) -> String {
     format!("{}-{}", report.org, report.year)

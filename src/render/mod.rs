@@ -25,4 +25,7 @@ pub struct RenderOptions {
     /// Keep the typeset downloads and zips in this folder between builds, keyed by content
     /// hash (`build`: `<root>/.nianbao-cache/downloads`). None: produce them every time.
     pub download_cache: Option<std::path::PathBuf>,
+    /// With `no_downloads`: still list the typeset documents on report pages, marked as made
+    /// on request (the preview server produces them when they are asked for).
+    pub preview_documents: bool,
 }

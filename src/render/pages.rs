@@ -84,6 +84,8 @@ struct Ctx<'a> {
     exporter: export::Exporter,
     /// The per-year zips exist (not `--no-downloads`).
     year_zips: bool,
+    /// List the documents without producing them (the preview server).
+    preview_documents: bool,
     tera: Arc<tera::Tera>,
     base_url: Option<String>,
     site_json: J,
@@ -209,6 +211,7 @@ fn render(
         },
         exporter,
         year_zips: !opts.no_downloads,
+        preview_documents: opts.no_downloads && opts.preview_documents,
         tera,
         base_url,
         site_json,
@@ -549,6 +552,25 @@ impl Ctx<'_> {
                 "size": human_size(d.bytes.len() as u64),
             }));
             files.push(OutputFile::new(out, d.bytes));
+        }
+        if self.preview_documents {
+            // the preview lists the documents it will make when they are asked for
+            let names = export::download_names(r);
+            let listed: Vec<J> = export::documents()
+                .iter()
+                .zip(names)
+                .map(|((kind, label), file)| {
+                    json!({
+                        "label": label,
+                        "kind": kind,
+                        "file": file,
+                        "href": urls::link(&path, &format!("{dir}/{file}")),
+                        "size": "预览时按需生成",
+                        "preview": true,
+                    })
+                })
+                .collect();
+            dl_json.splice(0..0, listed);
         }
         let att_json: Vec<J> = r
             .attachments

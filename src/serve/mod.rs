@@ -78,8 +78,10 @@ fn build_generation(
         (Some(site), false) => build::render_incremental(
             &site,
             &RenderOptions {
-                // the documents and zips are produced on request (see `downloads`)
+                // the documents and zips are produced on request (see `downloads`), and
+                // listed on the report pages
                 no_downloads: true,
+                preview_documents: true,
                 ..RenderOptions::default()
             },
             memo,

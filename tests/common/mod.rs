@@ -899,7 +899,32 @@ pub fn strip_preview(html: &str) -> String {
     {
         s.replace_range(i..i + len + "</div>".len(), "");
     }
-    s
+    // the documents the preview lists and makes on request (a build lists them with sizes)
+    s.lines()
+        .filter(|l| !l.contains(" data-preview>"))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        .trim_end_matches('\n')
+        .to_string()
+        + if s.ends_with('\n') { "\n" } else { "" }
+}
+
+/// Whether a file served by the preview is the file a clean build wrote at `path`: pages after
+/// [`strip_preview`]; `SHA256SUMS` listing the same files (the preview's report pages also list
+/// the documents it makes on request, so their hashes differ); anything else byte for byte.
+pub fn same_as_built(path: &str, served: &HttpResponse, built: &[u8]) -> bool {
+    if path.ends_with(".html") {
+        strip_preview(&served.text()) == String::from_utf8_lossy(built)
+    } else if path == "SHA256SUMS" {
+        let files = |text: &str| -> Vec<String> {
+            text.lines()
+                .filter_map(|l| l.split_once("  ").map(|(_, p)| p.to_string()))
+                .collect()
+        };
+        files(&served.text()) == files(&String::from_utf8_lossy(built))
+    } else {
+        served.body == built
+    }
 }
 
 /// The request target of an output path (`2024/测试/index.html` → `/2024/%E6%B5%8B%E8%AF%95/index.html`).

@@ -214,7 +214,7 @@ fn served_equals_clean_build(site: &Site, server: &Server, gone: &[&str]) -> Res
             !text.contains("nianbao-overlay")
                 && strip_preview(&text) == String::from_utf8_lossy(&bytes)
         } else {
-            r.body == bytes
+            same_as_built(&path, &r, &bytes)
         };
         if !same {
             return Err(format!("{path} differs"));

@@ -155,7 +155,10 @@ fn serve_survives_concurrent_clients_and_edits() {
                 "{path} differs from a clean build"
             );
         } else {
-            assert!(r.body == bytes, "{path} differs from a clean build");
+            assert!(
+                same_as_built(&path, &r, &bytes),
+                "{path} differs from a clean build"
+            );
         }
     }
 
@@ -231,4 +234,31 @@ fn serve_survives_a_50_mb_garbage_file_and_a_mid_build_deletion() {
     let (_, rss1) = proc_status(server.pid()).unwrap();
     eprintln!("50 MB garbage: RSS {rss0} → {rss1} KiB");
     assert!(rss1 <= rss0 + 100 * 1024, "RSS {rss0} → {rss1} KiB");
+}
+
+#[test]
+fn preview_report_pages_list_the_documents_made_on_request() {
+    let site = standard_site();
+    let server = Server::start(site.root());
+    let page = server.get("/2024/ceshizhen/").text();
+    for (file, label) in [
+        ("ceshizhen-2024.pdf", "PDF 版"),
+        ("ceshizhen-2024.docx", "Word 版"),
+        ("ceshizhen-2024.xlsx", "统计表（Excel）"),
+    ] {
+        let li = page
+            .lines()
+            .find(|l| l.contains(&format!("/{file}\"")))
+            .unwrap_or_else(|| panic!("no link to {file} in the preview"));
+        assert!(li.contains(" data-preview>") && li.contains(label), "{li}");
+        assert!(li.contains("预览时按需生成"), "{li}");
+        let r = server.get(&format!("/2024/ceshizhen/{file}"));
+        assert_eq!(r.status, 200, "{file}");
+        assert!(r.body.len() > 1000, "{file}");
+    }
+    // a build lists them with their sizes and without the preview mark
+    site.run(&["build"]).expect_code(0);
+    let built = site.out("2024/ceshizhen/index.html");
+    assert!(built.contains("/ceshizhen-2024.pdf\""));
+    assert!(!built.contains("data-preview") && !built.contains("预览时按需生成"));
 }
