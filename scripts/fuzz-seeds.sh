@@ -36,17 +36,19 @@ done
 python3 - "$c" <<'PY'
 import glob, sys, zipfile
 c = sys.argv[1]
+def part(name):  # a fixed timestamp: the same bytes on every run
+    return zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
 for f in sorted(glob.glob(c + '/import_docx/*.docx')):
     if f.endswith(('-stored.docx', '-docxml.docx')):
         continue
     src = zipfile.ZipFile(f)
     with zipfile.ZipFile(f[:-5] + '-stored.docx', 'w', zipfile.ZIP_STORED) as z:
         for i in src.infolist():
-            z.writestr(i.filename, src.read(i.filename))
+            z.writestr(part(i.filename), src.read(i.filename))
     # the document part alone: a small input whose mutations reach the XML
     with zipfile.ZipFile(f[:-5] + '-docxml.docx', 'w', zipfile.ZIP_STORED) as z:
-        for part in ('[Content_Types].xml', 'word/document.xml'):
-            z.writestr(part, src.read(part))
+        for p in ('[Content_Types].xml', 'word/document.xml'):
+            z.writestr(part(p), src.read(p))
 page = open(c + '/import_html/sixia-2024.html', encoding='utf-8').read()
 gbk = page.replace('charset="utf-8"', 'charset="gbk"').replace('charset=utf-8', 'charset=gbk')
 open(c + '/import_html/sixia-2024-gbk.html', 'wb').write(gbk.encode('gbk', errors='replace'))

@@ -136,6 +136,14 @@ pub fn read_bytes(path: &Path, bytes: &[u8]) -> Result<(Document, String)> {
         }
         Kind::Html => {
             let (source, enc) = encoding::decode(bytes);
+            let depth = html::nesting_depth(&source);
+            if depth > html::MAX_NESTING {
+                bail!(
+                    "{}：网页元素嵌套约 {depth} 层，超过 {} 层的上限（年度报告网页通常不到 50 层），未读取",
+                    path.display(),
+                    html::MAX_NESTING
+                );
+            }
             Ok((html::read(&source), format!("网页，编码 {enc}")))
         }
     }
@@ -583,6 +591,16 @@ mod read_bytes_tests {
     fn a_broken_word_file_is_an_error_naming_it() {
         let e = read_bytes(Path::new("下载/报告.docx"), b"PK\x03\x04 not a zip").unwrap_err();
         assert!(format!("{e:#}").contains("报告.docx"), "{e:#}");
+    }
+
+    #[test]
+    fn deeply_nested_html_is_refused_with_its_name() {
+        let page = format!("<html><body>{}正文", "<div>".repeat(html::MAX_NESTING + 1));
+        let e = read_bytes(Path::new("深.html"), page.as_bytes()).unwrap_err();
+        let msg = format!("{e:#}");
+        assert!(msg.contains("深.html") && msg.contains("嵌套"), "{msg}");
+        let ok = format!("<html><body>{}正文", "<div>".repeat(html::MAX_NESTING));
+        assert!(read_bytes(Path::new("a.html"), ok.as_bytes()).is_ok());
     }
 
     #[test]
