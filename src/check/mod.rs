@@ -12,7 +12,8 @@ mod links;
 mod metadata;
 mod narrative;
 mod personal;
-pub(crate) mod text;
+#[doc(hidden)] // public for the fuzz targets (fuzz/)
+pub mod text;
 
 use crate::content::{Report, Site};
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity};

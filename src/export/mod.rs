@@ -8,6 +8,10 @@ pub mod csv;
 pub mod dataset;
 pub mod docx;
 pub mod json;
+#[cfg(feature = "pdf")]
+pub mod pdf;
+#[cfg(not(feature = "pdf"))]
+#[path = "pdf_disabled.rs"]
 pub mod pdf;
 pub mod xlsx;
 

@@ -455,6 +455,110 @@ fn page_meta(html: &Html, doc: &Document) -> Meta {
     meta
 }
 
+/// The deepest element nesting a page is read with. html5ever rescans the stack of open
+/// elements for many start tags, so parsing costs (tags × depth): 8 000 nested `<div>` took
+/// seconds, a 20 MB page of them would take hours (found while fuzzing, RELIABILITY.md). Real
+/// pages nest a few dozen levels.
+pub const MAX_NESTING: usize = 500;
+
+/// Elements without content or whose end tag may be left out: they do not deepen the nesting
+/// (a page of a thousand unclosed `<p>` is flat).
+const FLAT: &[&[u8]] = &[
+    b"area",
+    b"base",
+    b"br",
+    b"col",
+    b"embed",
+    b"hr",
+    b"img",
+    b"input",
+    b"link",
+    b"meta",
+    b"param",
+    b"source",
+    b"track",
+    b"wbr",
+    b"p",
+    b"li",
+    b"dt",
+    b"dd",
+    b"tr",
+    b"td",
+    b"th",
+    b"option",
+    b"optgroup",
+    b"thead",
+    b"tbody",
+    b"tfoot",
+    b"colgroup",
+    b"rb",
+    b"rt",
+    b"rp",
+    b"html",
+    b"head",
+    b"body",
+];
+
+/// Elements whose content is text, not tags.
+const RAW: &[&[u8]] = &[
+    b"script",
+    b"style",
+    b"textarea",
+    b"title",
+    b"xmp",
+    b"noscript",
+];
+
+/// An upper estimate of the element nesting of a page, in one pass over its bytes: start tags
+/// open, end tags close, comments and script/style content are skipped.
+pub fn nesting_depth(source: &str) -> usize {
+    let b = source.to_ascii_lowercase().into_bytes();
+    let find = |from: usize, pat: &[u8]| -> Option<usize> {
+        b.get(from..)?
+            .windows(pat.len())
+            .position(|w| w == pat)
+            .map(|p| from + p)
+    };
+    let (mut i, mut depth, mut max) = (0, 0usize, 0usize);
+    while let Some(lt) = b.get(i..).and_then(|r| r.iter().position(|&c| c == b'<')) {
+        i += lt + 1;
+        if b[i..].starts_with(b"!--") {
+            i = find(i + 3, b"-->").map_or(b.len(), |e| e + 3);
+            continue;
+        }
+        let closing = b.get(i) == Some(&b'/');
+        let start = i + usize::from(closing);
+        let len = b[start..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count();
+        if len == 0 {
+            continue;
+        }
+        let name = &b[start..start + len];
+        let end = find(start + len, b">").unwrap_or(b.len());
+        i = end;
+        if closing {
+            if !FLAT.contains(&name) {
+                depth = depth.saturating_sub(1);
+            }
+            continue;
+        }
+        if RAW.contains(&name) {
+            let mut close = b"</".to_vec();
+            close.extend_from_slice(name);
+            i = find(end, &close).unwrap_or(b.len());
+            continue;
+        }
+        let self_closing = end > 0 && b.get(end - 1) == Some(&b'/');
+        if !FLAT.contains(&name) && !self_closing {
+            depth += 1;
+            max = max.max(depth);
+        }
+    }
+    max
+}
+
 /// Read a decoded page.
 pub fn read(source: &str) -> Document {
     let html = Html::parse_document(source);
@@ -478,6 +582,60 @@ pub fn read(source: &str) -> Document {
 mod tests {
     use super::*;
     use crate::import::model::Paragraph;
+
+    #[test]
+    fn nesting_depth_counts_open_elements_only() {
+        assert_eq!(
+            nesting_depth("<html><body><div><div></div><div><span>a</span></div></div>"),
+            3
+        );
+        // unclosed <p>, void elements, comments, scripts and self-closing tags add nothing
+        let flat = "<div><p>a<p>b<br><img src=x><!-- <div><div> --><script>'<div><div>'</script><x/></div>";
+        assert_eq!(nesting_depth(flat), 1);
+        assert_eq!(nesting_depth("<div"), 1);
+        assert_eq!(nesting_depth("< <> </ <!-- 正文"), 0);
+    }
+
+    /// Found while fuzzing (import_html, RELIABILITY.md): deeply nested elements made html5ever
+    /// quadratic; such a page is now refused before parsing, in bounded time.
+    #[test]
+    fn deep_nesting_is_measured_in_linear_time() {
+        let n = 200_000;
+        let page = format!(
+            "<html><body>{}<p>正文</p>{}",
+            "<div>".repeat(n),
+            "</div>".repeat(n)
+        );
+        let started = std::time::Instant::now();
+        assert_eq!(nesting_depth(&page), n);
+        assert!(
+            started.elapsed().as_secs_f64() < 2.0,
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    /// The real pages beside the repository (when present) are well under the limit.
+    #[test]
+    fn real_pages_are_within_the_nesting_limit() {
+        let dir = std::path::Path::new("../shared/reference/real-pages");
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "html" || x == "htm") {
+                    let (text, _) = crate::import::encoding::decode(&std::fs::read(&p).unwrap());
+                    let d = nesting_depth(&text);
+                    assert!(d < MAX_NESTING / 4, "{}: {d}", p.display());
+                }
+            }
+        }
+    }
 
     fn paras(d: &Document) -> Vec<String> {
         d.blocks

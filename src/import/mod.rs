@@ -114,7 +114,13 @@ pub fn read_document(path: &Path) -> Result<(Document, String)> {
             MAX_FILE / 1024 / 1024
         );
     }
-    let kind = kind_of(path, &bytes).with_context(|| path.display().to_string())?;
+    read_bytes(path, &bytes)
+}
+
+/// Read a file's bytes into the document model; `path` names it in messages and its extension
+/// helps tell Word from HTML. [`read_document`] checks the size before calling this.
+pub fn read_bytes(path: &Path, bytes: &[u8]) -> Result<(Document, String)> {
+    let kind = kind_of(path, bytes).with_context(|| path.display().to_string())?;
     if kind == Kind::Html && bytes.len() as u64 > MAX_HTML {
         bail!(
             "{}：网页有 {} MB，超过 {} MB 的上限（年度报告网页通常不到 1 MB），未读取",
@@ -125,11 +131,19 @@ pub fn read_document(path: &Path) -> Result<(Document, String)> {
     }
     match kind {
         Kind::Docx => {
-            let doc = docx::read(&bytes).with_context(|| path.display().to_string())?;
+            let doc = docx::read(bytes).with_context(|| path.display().to_string())?;
             Ok((doc, "Word 文档".to_string()))
         }
         Kind::Html => {
-            let (source, enc) = encoding::decode(&bytes);
+            let (source, enc) = encoding::decode(bytes);
+            let depth = html::nesting_depth(&source);
+            if depth > html::MAX_NESTING {
+                bail!(
+                    "{}：网页元素嵌套约 {depth} 层，超过 {} 层的上限（年度报告网页通常不到 50 层），未读取",
+                    path.display(),
+                    html::MAX_NESTING
+                );
+            }
             Ok((html::read(&source), format!("网页，编码 {enc}")))
         }
     }
@@ -567,4 +581,38 @@ fn tempfile_dir() -> Result<Scratch> {
         }
     }
     bail!("无法创建临时文件夹")
+}
+
+#[cfg(test)]
+mod read_bytes_tests {
+    use super::*;
+
+    #[test]
+    fn a_broken_word_file_is_an_error_naming_it() {
+        let e = read_bytes(Path::new("下载/报告.docx"), b"PK\x03\x04 not a zip").unwrap_err();
+        assert!(format!("{e:#}").contains("报告.docx"), "{e:#}");
+    }
+
+    #[test]
+    fn deeply_nested_html_is_refused_with_its_name() {
+        let page = format!("<html><body>{}正文", "<div>".repeat(html::MAX_NESTING + 1));
+        let e = read_bytes(Path::new("深.html"), page.as_bytes()).unwrap_err();
+        let msg = format!("{e:#}");
+        assert!(msg.contains("深.html") && msg.contains("嵌套"), "{msg}");
+        let ok = format!("<html><body>{}正文", "<div>".repeat(html::MAX_NESTING));
+        assert!(read_bytes(Path::new("a.html"), ok.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn html_bytes_are_decoded_and_read() {
+        let page = "<html><head><meta charset=\"gbk\"></head><body><p>正文一段</p></body></html>";
+        let (bytes, _, _) = encoding_rs::GBK.encode(page);
+        let (doc, how) = read_bytes(Path::new("a.htm"), &bytes).unwrap();
+        assert!(how.contains("gb18030"), "{how}");
+        assert!(
+            matches!(&doc.blocks[..], [Block::Para(p)] if p.text == "正文一段"),
+            "{:?}",
+            doc.blocks
+        );
+    }
 }

@@ -124,8 +124,12 @@ pub fn number(s: &str) -> Option<Number> {
 /// A date written as `2025-03-10`, `2025/3/10`, `2025.3.10` or `2025年3月10日`.
 pub fn date(s: &str) -> Option<String> {
     let t = fold_width(s);
-    let re = regex::Regex::new(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})").ok()?;
-    let c = re.captures(&t)?;
+    // compiled once: it is tried on many paragraphs of a document
+    static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+            .expect("date pattern")
+    });
+    let c = RE.captures(&t)?;
     let y: u32 = c[1].parse().ok()?;
     let m: u32 = c[2].parse().ok()?;
     let d: u32 = c[3].parse().ok()?;
