@@ -9,5 +9,7 @@ pub mod toml_doc;
 
 pub use front_matter::{FrontMatter, split_front_matter};
 pub use org::{OTHER_KIND, OrgConfig, kind_class};
+#[cfg(test)]
+pub(crate) use site::{FONT_KEYS, GOV_KEYS, SITE_KEYS};
 pub use site::{FontsConfig, GovInfo, SiteConfig, normalize_base_url};
 pub use toml_doc::Date;

@@ -51,9 +51,9 @@ pub struct SiteConfig {
     pub fonts: FontsConfig,
 }
 
-const SITE_KEYS: &[&str] = &["title", "base_url", "theme", "deadline", "gov", "fonts"];
-const FONT_KEYS: &[&str] = &["title", "body", "heading", "subheading"];
-const GOV_KEYS: &[&str] = &[
+pub(crate) const SITE_KEYS: &[&str] = &["title", "base_url", "theme", "deadline", "gov", "fonts"];
+pub(crate) const FONT_KEYS: &[&str] = &["title", "body", "heading", "subheading"];
+pub(crate) const GOV_KEYS: &[&str] = &[
     "site_name",
     "site_domain",
     "site_id_code",

@@ -927,6 +927,37 @@ pub fn same_as_built(path: &str, served: &HttpResponse, built: &[u8]) -> bool {
     }
 }
 
+/// Build the site's current sources with `build --no-downloads` into a temporary folder and
+/// assert that the server serves every file of it as [`same_as_built`] says.
+#[track_caller]
+pub fn assert_serves_a_clean_build(site: &Site, server: &Server) {
+    let out = tempfile::tempdir().unwrap();
+    let out_dir = out.path().join("site");
+    site.run(&[
+        "build",
+        "--no-downloads",
+        "--output",
+        out_dir.to_str().unwrap(),
+    ])
+    .expect_code(0);
+    for (path, bytes) in snapshot(&out_dir) {
+        let r = server.get(&target_of(&path));
+        assert_eq!(r.status, 200, "{path}");
+        if path.ends_with(".html") {
+            assert_eq!(
+                strip_preview(&r.text()),
+                String::from_utf8_lossy(&bytes),
+                "{path} differs from a clean build"
+            );
+        } else {
+            assert!(
+                same_as_built(&path, &r, &bytes),
+                "{path} differs from a clean build"
+            );
+        }
+    }
+}
+
 /// The request target of an output path (`2024/测试/index.html` → `/2024/%E6%B5%8B%E8%AF%95/index.html`).
 pub fn target_of(path: &str) -> String {
     let mut t = String::from("/");

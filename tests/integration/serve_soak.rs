@@ -136,31 +136,7 @@ fn serve_survives_concurrent_clients_and_edits() {
         !r.text().contains("示例问题（原子）") && !r.text().contains("nianbao-overlay")
     });
     std::thread::sleep(Duration::from_millis(400)); // let any trailing rebuild land
-    let out = tempfile::tempdir().unwrap();
-    let out_dir = out.path().join("site");
-    site.run(&[
-        "build",
-        "--no-downloads",
-        "--output",
-        out_dir.to_str().unwrap(),
-    ])
-    .expect_code(0);
-    for (path, bytes) in snapshot(&out_dir) {
-        let r = server.get(&crate::target_of(&path));
-        assert_eq!(r.status, 200, "{path}");
-        if path.ends_with(".html") {
-            assert_eq!(
-                crate::strip_preview(&r.text()),
-                String::from_utf8_lossy(&bytes),
-                "{path} differs from a clean build"
-            );
-        } else {
-            assert!(
-                same_as_built(&path, &r, &bytes),
-                "{path} differs from a clean build"
-            );
-        }
-    }
+    assert_serves_a_clean_build(&site, &server);
 
     // bounded: the connection threads of the HTTP server end after 5 s idle, so threads come
     // back near where they were; memory has not grown without limit
@@ -211,26 +187,7 @@ fn serve_survives_a_50_mb_garbage_file_and_a_mid_build_deletion() {
     server.poll("/2023/ceshizhen/", 20, |r| r.status == 404);
     std::thread::sleep(Duration::from_millis(400));
     // the final state equals a clean build, and the garbage was not kept in memory
-    let out = tempfile::tempdir().unwrap();
-    let out_dir = out.path().join("site");
-    site.run(&[
-        "build",
-        "--no-downloads",
-        "--output",
-        out_dir.to_str().unwrap(),
-    ])
-    .expect_code(0);
-    for (path, bytes) in snapshot(&out_dir) {
-        let r = server.get(&crate::target_of(&path));
-        assert_eq!(r.status, 200, "{path}");
-        if path.ends_with(".html") {
-            assert_eq!(
-                crate::strip_preview(&r.text()),
-                String::from_utf8_lossy(&bytes),
-                "{path} differs from a clean build"
-            );
-        }
-    }
+    assert_serves_a_clean_build(&site, &server);
     let (_, rss1) = proc_status(server.pid()).unwrap();
     eprintln!("50 MB garbage: RSS {rss0} → {rss1} KiB");
     assert!(rss1 <= rss0 + 100 * 1024, "RSS {rss0} → {rss1} KiB");
