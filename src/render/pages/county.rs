@@ -158,9 +158,13 @@ impl Ctx<'_> {
             "{}{}年与{}年政府信息公开工作年度报告统计数据对比",
             org.config.name, r.year, prev.year
         );
-        let (tables, changed, total) = compare_tables(r, prev);
-        let comparable = r.tables.format_id() == prev.tables.format_id()
-            && matches!(r.tables, ReportTables::National { .. });
+        let comparable = comparable(r, prev);
+        // rows are matched by position: only tables of one format are compared
+        let (tables, changed, total) = if comparable {
+            compare_tables(r, prev)
+        } else {
+            (J::Array(vec![]), 0, 0)
+        };
         let page = json!({
             "kind": "compare",
             "title": title,
@@ -182,7 +186,7 @@ impl Ctx<'_> {
             "comparable": comparable,
             "format": format_label(&r.tables),
             "prev_format": format_label(&prev.tables),
-            "tables": if comparable { tables } else { J::Array(vec![]) },
+            "tables": tables,
             "changed": changed,
             "total": total,
             "report_href": urls::link(&path, &urls::report(r.year, &r.org)),
@@ -199,13 +203,18 @@ pub(super) fn previous<'a>(site: &'a Site, r: &'a Report) -> Option<&'a Report> 
     site.reports_of(&r.org).find(|p| p.year + 1 == r.year)
 }
 
+/// Two years' tables are compared cell by cell only when both use the same national format
+/// (rows are matched by position).
+fn comparable(r: &Report, prev: &Report) -> bool {
+    r.tables.format_id() == prev.tables.format_id()
+        && matches!(r.tables, ReportTables::National { .. })
+}
+
 /// The year-over-year block of a report page: the cells of tables 二–四 that changed since
 /// the year before (same national format only; None otherwise), for a compact table beside
 /// the link to the full comparison page.
 pub(super) fn yoy(r: &Report, prev: &Report) -> J {
-    let comparable = r.tables.format_id() == prev.tables.format_id()
-        && matches!(r.tables, ReportTables::National { .. });
-    if !comparable {
+    if !comparable(r, prev) {
         return J::Null;
     }
     let (tables, changed, total) = compare_tables(r, prev);
