@@ -70,7 +70,7 @@ mod tests {
         let z2 = year_zip(2024, &[&b, &a]).unwrap();
         assert_eq!(z1, z2);
         assert_eq!(z1.path, "downloads/2024.zip");
-        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(z1.bytes.clone())).unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(z1.bytes.to_vec())).unwrap();
         assert_eq!(archive.len(), 2);
         assert_eq!(
             archive.by_index(0).unwrap().name().unwrap(),

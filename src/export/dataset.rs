@@ -3,7 +3,7 @@
 //! column, label, value (docs/county.md describes them). Order: organisation folder name,
 //! year, then the tables, rows and columns in printed order — the same on every build.
 
-use crate::content::Site;
+use crate::content::{Report, Site};
 use crate::tables::{ReportTables, Value};
 
 /// One cell of one report.
@@ -26,57 +26,68 @@ pub struct CellRecord<'a> {
     pub value: &'a Value,
 }
 
+/// The reports in the documented order: organisation folder name, then year.
+pub fn report_order(site: &Site) -> Vec<&Report> {
+    let mut reports: Vec<&Report> = site.reports.iter().collect();
+    reports.sort_by(|a, b| a.org.cmp(&b.org).then(a.year.cmp(&b.year)));
+    reports
+}
+
 /// Every cell of the site, in the documented order.
 pub fn records(site: &Site) -> Vec<CellRecord<'_>> {
-    let mut reports: Vec<&crate::content::Report> = site.reports.iter().collect();
-    reports.sort_by(|a, b| a.org.cmp(&b.org).then(a.year.cmp(&b.year)));
+    report_order(site)
+        .into_iter()
+        .flat_map(|r| records_of(site, r))
+        .collect()
+}
+
+/// Every cell of one report, in printed order (none when its organisation is unknown).
+pub fn records_of<'a>(site: &'a Site, r: &'a Report) -> Vec<CellRecord<'a>> {
     let mut out = Vec::new();
-    for r in reports {
-        let Some(org) = site.org(&r.org) else {
-            continue;
-        };
-        let base = |table: String, row: String, column: String, label: String, value| CellRecord {
-            org: &r.org,
-            org_name: &org.config.name,
-            kind: org.config.kind.as_deref().unwrap_or(""),
-            year: r.year,
-            format: r.tables.format_id(),
-            table,
-            row,
-            column,
-            label,
-            value,
-        };
-        match &r.tables {
-            ReportTables::National { tables, .. } => {
-                for t in tables {
-                    for (i, (rd, row)) in t.def.rows().iter().zip(&t.rows).enumerate() {
-                        let cols = t.def.columns_of(i);
-                        for (col, cell) in cols.iter().zip(&row.cells) {
-                            out.push(base(
-                                t.def.key.to_string(),
-                                rd.key.to_string(),
-                                col.label.to_string(),
-                                t.def.row_label(i),
-                                &cell.value,
-                            ));
-                        }
+    let Some(org) = site.org(&r.org) else {
+        return out;
+    };
+    let base = |table: String, row: String, column: String, label: String, value| CellRecord {
+        org: &r.org,
+        org_name: &org.config.name,
+        kind: org.config.kind.as_deref().unwrap_or(""),
+        year: r.year,
+        format: r.tables.format_id(),
+        table,
+        row,
+        column,
+        label,
+        value,
+    };
+    match &r.tables {
+        ReportTables::National { tables, .. } => {
+            for t in tables {
+                for (i, (rd, row)) in t.def.rows().iter().zip(&t.rows).enumerate() {
+                    let cols = t.def.columns_of(i);
+                    for (col, cell) in cols.iter().zip(&row.cells) {
+                        out.push(base(
+                            t.def.key.to_string(),
+                            rd.key.to_string(),
+                            col.label.to_string(),
+                            t.def.row_label(i),
+                            &cell.value,
+                        ));
                     }
                 }
             }
-            ReportTables::Custom(list) => {
-                for (n, t) in list.iter().enumerate() {
-                    for (ri, row) in t.rows.iter().enumerate() {
-                        let label = row.first().map(|c| c.value.display()).unwrap_or_default();
-                        for (ci, cell) in row.iter().enumerate() {
-                            out.push(base(
-                                format!("tables[{}]", n + 1),
-                                (ri + 1).to_string(),
-                                (ci + 1).to_string(),
-                                label.clone(),
-                                &cell.value,
-                            ));
-                        }
+        }
+        ReportTables::Custom(list) => {
+            for (n, t) in list.iter().enumerate() {
+                for (ri, row) in t.rows.iter().enumerate() {
+                    let label = row.first().map(|c| c.value.display()).unwrap_or_default();
+                    for (ci, cell) in row.iter().enumerate() {
+                        out.push(base(
+                            format!("tables[{}]", n + 1),
+                            (ri + 1).to_string(),
+                            (ci + 1).to_string(),
+                            label.clone(),
+                            &cell.value,
+                        ));
                     }
                 }
             }
@@ -91,12 +102,25 @@ const HEADER: [&str; 10] = [
 
 /// `data/all.csv`: UTF-8 with BOM, CRLF, a header row of the column names.
 pub fn csv(records: &[CellRecord<'_>]) -> Vec<u8> {
-    use super::csv::line;
-    let mut out = String::with_capacity(records.len() * 120 + 64);
+    csv_file(&[&csv_rows(records)])
+}
+
+/// `data/all.csv` from its rows, made by [`csv_rows`] (in order).
+pub fn csv_file(parts: &[&str]) -> Vec<u8> {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 128);
     out.push('\u{feff}');
-    line(&mut out, &HEADER.map(String::from));
+    super::csv::line(&mut out, &HEADER.map(String::from));
+    for p in parts {
+        out.push_str(p);
+    }
+    out.into_bytes()
+}
+
+/// The lines of `data/all.csv` for `records`, without the header.
+pub fn csv_rows(records: &[CellRecord<'_>]) -> String {
+    let mut out = String::with_capacity(records.len() * 120);
     for c in records {
-        line(
+        super::csv::line(
             &mut out,
             &[
                 c.org.to_string(),
@@ -112,30 +136,49 @@ pub fn csv(records: &[CellRecord<'_>]) -> Vec<u8> {
             ],
         );
     }
-    out.into_bytes()
+    out
 }
 
 /// `data/all.json`: an array of objects with the same fields; numbers as JSON numbers, text
 /// and blank cells as strings.
 pub fn json(records: &[CellRecord<'_>]) -> Vec<u8> {
-    let list: Vec<serde_json::Value> = records
-        .iter()
-        .map(|c| {
-            serde_json::json!({
-                "org": c.org,
-                "org_name": c.org_name,
-                "kind": c.kind,
-                "year": c.year,
-                "format": c.format,
-                "table": c.table,
-                "row": c.row,
-                "column": c.column,
-                "label": c.label,
-                "value": c.value.to_json(),
-            })
-        })
-        .collect();
-    let mut s = serde_json::to_string(&list).unwrap_or_else(|_| "[]".to_string());
-    s.push('\n');
-    s.into_bytes()
+    json_file(&[&json_items(records)])
+}
+
+/// `data/all.json` from its items, made by [`json_items`] (in order).
+pub fn json_file(parts: &[&str]) -> Vec<u8> {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>() + 4);
+    out.push('[');
+    for p in parts.iter().filter(|p| !p.is_empty()) {
+        if out.len() > 1 {
+            out.push(',');
+        }
+        out.push_str(p);
+    }
+    out.push_str("]\n");
+    out.into_bytes()
+}
+
+/// The objects of `data/all.json` for `records`, separated by commas, without the brackets.
+pub fn json_items(records: &[CellRecord<'_>]) -> String {
+    let mut out = String::with_capacity(records.len() * 200);
+    for c in records {
+        if !out.is_empty() {
+            out.push(',');
+        }
+        let item = serde_json::json!({
+            "org": c.org,
+            "org_name": c.org_name,
+            "kind": c.kind,
+            "year": c.year,
+            "format": c.format,
+            "table": c.table,
+            "row": c.row,
+            "column": c.column,
+            "label": c.label,
+            "value": c.value.to_json(),
+        });
+        out.push_str(&item.to_string());
+    }
+    out
 }

@@ -18,6 +18,7 @@ pub mod xlsx;
 use crate::content::Report;
 use crate::render::Theme;
 use anyhow::{Context, Result};
+use std::sync::Arc;
 
 /// A file offered for download beside a report page.
 #[derive(Debug, Clone)]
@@ -135,7 +136,7 @@ impl Exporter {
         parts.extend(hashes.iter().map(|h| h.as_bytes()));
         let key = cache::key(&parts);
         let bytes = c.cache.get_or_make(&key, "zip", || {
-            archive::year_zip(year, files).map(|z| z.bytes)
+            archive::year_zip(year, files).map(|z| Arc::unwrap_or_clone(z.bytes))
         })?;
         Ok(crate::output::OutputFile::new(
             format!("downloads/{year}.zip"),

@@ -12,10 +12,7 @@ pub struct MemorySite {
 impl MemorySite {
     pub fn new(files: Vec<OutputFile>) -> Self {
         MemorySite {
-            files: files
-                .into_iter()
-                .map(|f| (f.path, Arc::new(f.bytes)))
-                .collect(),
+            files: files.into_iter().map(|f| (f.path, f.bytes)).collect(),
         }
     }
     pub fn get(&self, path: &str) -> Option<Arc<Vec<u8>>> {

@@ -9,18 +9,22 @@ pub use manifest::{MARKER, sha256_hex, sha256sums, sha256sums_with};
 pub use memory::MemorySite;
 pub use staging::{StagingError, write_site};
 
-/// One file of the built site: a `/`-separated path relative to the output folder.
+use std::sync::Arc;
+
+/// One file of the built site: a `/`-separated path relative to the output folder. The bytes
+/// are shared: the preview's memo, its in-memory site and the next generation hold the same
+/// copy of an unchanged file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputFile {
     pub path: String,
-    pub bytes: Vec<u8>,
+    pub bytes: Arc<Vec<u8>>,
 }
 
 impl OutputFile {
     pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
         OutputFile {
             path: path.into(),
-            bytes: bytes.into(),
+            bytes: Arc::new(bytes.into()),
         }
     }
 }

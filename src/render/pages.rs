@@ -3,6 +3,7 @@
 use super::RenderOptions;
 use super::charts::{self, figures};
 use super::markdown;
+use super::search;
 use super::tables_html;
 use super::theme::Theme;
 use super::urls;
@@ -37,8 +38,15 @@ pub struct RenderMemo {
     pages: HashMap<String, ([u8; 32], Arc<OutputFile>)>,
     /// The templates compiled, under the hash of their text.
     tera: Option<([u8; 32], Arc<tera::Tera>)>,
+    /// Parts of the site-wide files, per report page path, under a hash of their inputs:
+    /// its rows of `data/all.csv` and `data/all.json`, and its search tokens.
+    data_rows: Parts<(String, String)>,
+    search_tokens: Parts<[Box<str>]>,
     /// The SHA-256 of every file above, by path (for `SHA256SUMS`).
     hashes: HashMap<String, String>,
+    /// The hash of everything the pages other than the report pages and the search index are
+    /// made from (see [`Ctx::skeleton`]).
+    skeleton: [u8; 32],
     /// How many pages the last render reused and rendered (for tests and timing).
     pub reused: usize,
     pub rendered: usize,
@@ -63,9 +71,35 @@ impl RenderMemo {
     }
 }
 
+/// Parts of a site-wide file, by report page path: (hash of their inputs, the part).
+type Parts<T> = HashMap<String, ([u8; 32], Arc<T>)>;
+
+/// A maker of some of the site-wide pages.
+type PagesOf = fn(&Ctx<'_>) -> Result<Vec<OutputFile>>;
+
 struct Memo {
     old: RenderMemo,
     new: Mutex<RenderMemo>,
+}
+
+/// Hashes of a report's sources, computed once per render for the memo's keys.
+#[derive(Clone, Copy)]
+struct Sources {
+    /// report.md, all of it.
+    markdown: [u8; 32],
+    /// report.md's front matter.
+    front: [u8; 32],
+    tables: [u8; 32],
+}
+
+impl Sources {
+    fn of(r: &Report) -> Sources {
+        Sources {
+            markdown: digest(&[r.markdown.text.as_bytes()]),
+            front: digest(&[&r.markdown.text.as_bytes()[..r.body_offset]]),
+            tables: digest(&[r.tables_src.text.as_bytes()]),
+        }
+    }
 }
 
 /// SHA-256 of the parts, each prefixed by its length.
@@ -81,6 +115,8 @@ fn digest(parts: &[&[u8]]) -> [u8; 32] {
 struct Ctx<'a> {
     site: &'a Site,
     memo: Option<Memo>,
+    /// With a memo: the hashes of each report's sources, by report page path.
+    sources: HashMap<String, Sources>,
     exporter: export::Exporter,
     /// The per-year zips exist (not `--no-downloads`).
     year_zips: bool,
@@ -209,6 +245,14 @@ fn render(
             }
             _ => None,
         },
+        sources: if memo_in.is_some() {
+            site.reports
+                .par_iter()
+                .map(|r| (urls::report(r.year, &r.org), Sources::of(r)))
+                .collect()
+        } else {
+            HashMap::new()
+        },
         exporter,
         year_zips: !opts.no_downloads,
         preview_documents: opts.no_downloads && opts.preview_documents,
@@ -253,28 +297,17 @@ fn render(
         ctx.exporter.prune_cache();
     }
     files.extend(zips);
-    for year in site.years() {
-        files.push(ctx.year_page(year)?);
-        files.push(ctx.completeness_page(year)?);
+    let skeleton = ctx.memo.as_ref().map(|_| ctx.skeleton());
+    if let (Some(m), Some(k)) = (&ctx.memo, skeleton) {
+        m.new.lock().unwrap_or_else(|e| e.into_inner()).skeleton = k;
     }
-    for org in site.orgs.values() {
-        files.push(ctx.org_page(&org.id)?);
-        files.extend(ctx.compare_pages(org)?);
+    match skeleton.and_then(|k| ctx.reuse_site_pages(k)) {
+        Some(reused) => {
+            files.extend(reused);
+            files.push(ctx.search_index()?);
+        }
+        None => files.extend(site_pages(&ctx)?),
     }
-    files.extend(county::data_files(site));
-    files.push(ctx.home_page()?);
-    files.push(ctx.not_found_page()?);
-    files.push(ctx.sitemap()?);
-    files.push(ctx.sitemap_page()?);
-    files.push(ctx.statement_page()?);
-    files.push(ctx.search_page()?);
-    files.push(OutputFile::new(
-        "search-index.js",
-        super::search::index_script(site, |r| {
-            urls::link("search.html", &urls::report(r.year, &r.org))
-        }),
-    ));
-    files.push(ctx.feed()?);
     for (path, bytes) in &theme.statics {
         files.push(OutputFile::new(path.clone(), bytes.clone()));
     }
@@ -289,6 +322,47 @@ fn render(
         *out = m.new.into_inner().unwrap_or_else(|e| e.into_inner());
     }
     Ok(files)
+}
+
+/// The site-wide pages (all but the report pages and their downloads), in parallel: each
+/// reads the site, none another's output.
+fn site_pages(ctx: &Ctx<'_>) -> Result<Vec<OutputFile>> {
+    let site = ctx.site;
+    let years = site.years();
+    let of_years: Vec<Vec<OutputFile>> = years
+        .par_iter()
+        .map(|&y| Ok(vec![ctx.year_page(y)?, ctx.completeness_page(y)?]))
+        .collect::<Result<_>>()?;
+    let orgs: Vec<&crate::content::Org> = site.orgs.values().collect();
+    let of_orgs: Vec<Vec<OutputFile>> = orgs
+        .par_iter()
+        .map(|o| {
+            let mut v = vec![ctx.org_page(&o.id)?];
+            v.extend(ctx.compare_pages(o)?);
+            Ok(v)
+        })
+        .collect::<Result<_>>()?;
+    let singles: [PagesOf; 9] = [
+        |c| c.data_files(),
+        |c| c.search_index().map(|f| vec![f]),
+        |c| c.home_page().map(|f| vec![f]),
+        |c| c.not_found_page().map(|f| vec![f]),
+        |c| c.sitemap().map(|f| vec![f]),
+        |c| c.sitemap_page().map(|f| vec![f]),
+        |c| c.statement_page().map(|f| vec![f]),
+        |c| c.search_page().map(|f| vec![f]),
+        |c| c.feed().map(|f| vec![f]),
+    ];
+    let of_site: Vec<Vec<OutputFile>> = singles
+        .par_iter()
+        .map(|make| make(ctx))
+        .collect::<Result<_>>()?;
+    Ok(of_years
+        .into_iter()
+        .chain(of_orgs)
+        .chain(of_site)
+        .flatten()
+        .collect())
 }
 
 fn tera_chain(e: &tera::Error) -> String {
@@ -312,7 +386,21 @@ fn human_size(n: u64) -> String {
 }
 
 impl Ctx<'_> {
-    fn render(&self, template: &str, path: &str, mut page: J, extra: J) -> Result<OutputFile> {
+    fn render(&self, template: &str, path: &str, page: J, extra: J) -> Result<OutputFile> {
+        let value = self.context(path, page, extra);
+        // report pages are memoised from their sources (see `report_files`); the others
+        // from their whole context
+        if self.memo.is_none() || template == "report.html" {
+            return self.render_now(template, path, value);
+        }
+        let context = serde_json::to_vec(&value).unwrap_or_default();
+        let key = digest(&[template.as_bytes(), path.as_bytes(), &context]);
+        self.keyed(path, key, || self.render_now(template, path, value))
+    }
+
+    /// The template context of the page at `path`: the site, the column, `page` (with
+    /// `root`, `path` and `canonical` filled in) and the entries of `extra`.
+    fn context(&self, path: &str, mut page: J, extra: J) -> J {
         if page.get("root").is_none() {
             page["root"] = J::String(urls::root_of(path));
         }
@@ -336,35 +424,185 @@ impl Ctx<'_> {
         if let (J::Object(v), J::Object(e)) = (&mut value, extra) {
             v.extend(e);
         }
-        // report pages are memoised from their sources (see `report_files`)
-        let key = self
-            .memo
-            .as_ref()
-            .filter(|_| template != "report.html")
-            .map(|m| {
-                let context = serde_json::to_vec(&value).unwrap_or_default();
-                (m, digest(&[template.as_bytes(), path.as_bytes(), &context]))
-            });
-        if let Some((m, key)) = key {
-            if let Some((k, file)) = m.old.pages.get(path)
-                && *k == key
-            {
-                let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
-                new.hash_all(std::slice::from_ref(file), Some(&m.old));
-                new.pages.insert(path.to_string(), (key, Arc::clone(file)));
-                new.reused += 1;
-                return Ok(OutputFile::clone(file));
-            }
-            let file = self.render_now(template, path, value)?;
-            let hash = crate::output::sha256_hex(&file.bytes);
-            let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
-            new.hashes.insert(path.to_string(), hash);
-            new.pages
-                .insert(path.to_string(), (key, Arc::new(file.clone())));
-            new.rendered += 1;
-            return Ok(file);
+        value
+    }
+
+    /// The hashes of `r`'s sources (computed now when the render has no memo).
+    fn sources(&self, r: &Report) -> Sources {
+        self.sources
+            .get(&urls::report(r.year, &r.org))
+            .copied()
+            .unwrap_or_else(|| Sources::of(r))
+    }
+
+    /// The hash of everything the site-wide pages (years, organisations, comparisons,
+    /// completeness, data, home, sitemap, feed, search page, …) are made from: every
+    /// organisation's settings and every report's place, title, front matter, tables and
+    /// attachments. Only report pages and the search index read the narrative, so an edit of
+    /// the narrative alone leaves it unchanged.
+    fn skeleton(&self) -> [u8; 32] {
+        let mut h = Sha256::new();
+        let mut part = |b: &[u8]| {
+            h.update((b.len() as u64).to_le_bytes());
+            h.update(b);
+        };
+        for (id, org) in &self.site.orgs {
+            part(id.as_bytes());
+            part(
+                serde_json::to_string(&org.config)
+                    .unwrap_or_default()
+                    .as_bytes(),
+            );
         }
-        self.render_now(template, path, value)
+        for r in &self.site.reports {
+            let src = self.sources(r);
+            part(r.org.as_bytes());
+            part(&r.year.to_le_bytes());
+            part(r.title.as_bytes());
+            part(&src.front);
+            part(&src.tables);
+            for a in &r.attachments {
+                part(a.name.as_bytes());
+                part(&a.size.to_le_bytes());
+            }
+        }
+        h.finalize().into()
+    }
+
+    /// With a memo whose site-wide pages were made from the same [`skeleton`](Self::skeleton):
+    /// those pages as they were (the search index aside, which reads the narrative).
+    fn reuse_site_pages(&self, skeleton: [u8; 32]) -> Option<Vec<OutputFile>> {
+        let m = self.memo.as_ref()?;
+        if m.old.skeleton != skeleton || m.old.pages.is_empty() || self.year_zips {
+            return None;
+        }
+        let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
+        let mut files = Vec::with_capacity(m.old.pages.len());
+        for (path, (key, file)) in &m.old.pages {
+            if path == urls::SEARCH_INDEX {
+                continue;
+            }
+            if let Some(h) = m.old.hashes.get(path) {
+                new.hashes.insert(path.clone(), h.clone());
+            }
+            new.pages.insert(path.clone(), (*key, Arc::clone(file)));
+            new.reused += 1;
+            files.push(OutputFile::clone(file));
+        }
+        new.data_rows = m.old.data_rows.clone();
+        Some(files)
+    }
+
+    /// The file `make` makes, or (with a memo) the one made by the last render under the same
+    /// `key`: a hash of everything the file is made from.
+    fn keyed(
+        &self,
+        path: &str,
+        key: [u8; 32],
+        make: impl FnOnce() -> Result<OutputFile>,
+    ) -> Result<OutputFile> {
+        let Some(m) = self.memo.as_ref() else {
+            return make();
+        };
+        if let Some((k, file)) = m.old.pages.get(path)
+            && *k == key
+        {
+            let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
+            new.hash_all(std::slice::from_ref(file), Some(&m.old));
+            new.pages.insert(path.to_string(), (key, Arc::clone(file)));
+            new.reused += 1;
+            return Ok(OutputFile::clone(file));
+        }
+        let file = make()?;
+        let hash = crate::output::sha256_hex(&file.bytes);
+        let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
+        new.hashes.insert(path.to_string(), hash);
+        new.pages
+            .insert(path.to_string(), (key, Arc::new(file.clone())));
+        new.rendered += 1;
+        Ok(file)
+    }
+
+    /// One part per report of a site-wide file, each made by `make` or (with a memo) reused
+    /// from the last render under the same key. `table` and `table_mut` pick the memo's
+    /// table of such parts.
+    fn parts<T: ?Sized + Send + Sync>(
+        &self,
+        reports: &[&Report],
+        table: fn(&RenderMemo) -> &Parts<T>,
+        table_mut: fn(&mut RenderMemo) -> &mut Parts<T>,
+        key: impl Fn(&Report) -> [u8; 32] + Sync,
+        make: impl Fn(&Report) -> Arc<T> + Sync,
+    ) -> Vec<([u8; 32], Arc<T>)> {
+        let Some(m) = self.memo.as_ref() else {
+            return reports.par_iter().map(|r| ([0; 32], make(r))).collect();
+        };
+        let old = table(&m.old);
+        let made: Vec<(String, [u8; 32], Arc<T>)> = reports
+            .par_iter()
+            .map(|r| {
+                let id = urls::report(r.year, &r.org);
+                let k = key(r);
+                let part = match old.get(&id) {
+                    Some((old_key, part)) if *old_key == k => Arc::clone(part),
+                    _ => make(r),
+                };
+                (id, k, part)
+            })
+            .collect();
+        let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
+        let parts = table_mut(&mut new);
+        made.into_iter()
+            .map(|(id, k, part)| {
+                parts.insert(id, (k, Arc::clone(&part)));
+                (k, part)
+            })
+            .collect()
+    }
+
+    /// `search-index.js`; each report's tokens are kept in the memo under its text.
+    fn search_index(&self) -> Result<OutputFile> {
+        let reports = search::index_order(self.site);
+        let tokens = self.parts(
+            &reports,
+            |m| &m.search_tokens,
+            |m| &mut m.search_tokens,
+            |r| {
+                let src = self.sources(r);
+                digest(&[
+                    r.title.as_bytes(),
+                    self.org_name(&r.org).as_bytes(),
+                    &src.markdown,
+                    &src.tables,
+                ])
+            },
+            |r| search::report_tokens(self.site, r).into(),
+        );
+        let docs: Vec<search::Doc> = reports
+            .iter()
+            .zip(&tokens)
+            .map(|(r, (_, t))| search::Doc {
+                title: r.title.clone(),
+                href: urls::link("search.html", &urls::report(r.year, &r.org)),
+                org_name: self.org_name(&r.org),
+                year: r.year,
+                tokens: Arc::clone(t),
+            })
+            .collect();
+        let mut parts: Vec<Vec<u8>> = Vec::with_capacity(docs.len() * 5);
+        for (d, (k, _)) in docs.iter().zip(&tokens) {
+            parts.extend([
+                d.title.as_bytes().to_vec(),
+                d.href.as_bytes().to_vec(),
+                d.org_name.as_bytes().to_vec(),
+                d.year.to_le_bytes().to_vec(),
+                k.to_vec(),
+            ]);
+        }
+        let parts: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+        self.keyed(urls::SEARCH_INDEX, digest(&parts), || {
+            Ok(OutputFile::new(urls::SEARCH_INDEX, search::script(&docs)))
+        })
     }
 
     fn render_now(&self, template: &str, path: &str, value: J) -> Result<OutputFile> {
@@ -469,20 +707,21 @@ impl Ctx<'_> {
         let as_text = |v: &Option<J>| v.as_ref().map(J::to_string).unwrap_or_default();
         let neighbours = format!("{}\n{}", as_text(&prev), as_text(&next));
         let year = r.year.to_le_bytes();
-        // the year-over-year comparison reads the previous year's tables
-        let previous_tables = county::previous(self.site, r)
-            .map(|p| p.tables_src.text.as_str())
-            .unwrap_or("\0");
+        // the year-over-year comparison reads the previous year's tables (parsed as its
+        // front matter says)
+        let previous = county::previous(self.site, r).map(|p| self.sources(p));
+        let src = self.sources(r);
         let key = digest(&[
             r.org.as_bytes(),
             &year,
             r.title.as_bytes(),
             org.as_bytes(),
-            r.markdown.text.as_bytes(),
-            r.tables_src.text.as_bytes(),
+            &src.markdown,
+            &src.tables,
             attachments.as_bytes(),
             neighbours.as_bytes(),
-            previous_tables.as_bytes(),
+            previous.as_ref().map_or(b"\0".as_slice(), |p| &p.tables),
+            previous.as_ref().map_or(b"\0".as_slice(), |p| &p.front),
         ]);
         let (made, old) = match m.old.reports.get(&path) {
             Some((k, made)) if *k == key => (Arc::clone(made), Some(&m.old)),
@@ -976,14 +1215,21 @@ mod memo_tests {
         );
         assert_eq!((memo.reused, memo.rendered), (pages, 0));
 
-        // a changed narrative: its page (and nothing else here) is rendered again
+        // a changed narrative: its page and the search index are made again, nothing else
         let r = &mut site.reports[0];
         let at = r.body_offset;
         r.markdown.text.insert_str(at, "补充一段正文（测试）。\n\n");
         let changed = render_site_memo(&site, &theme, &opts, &mut memo).unwrap();
-        assert_eq!(memo.rendered, 1);
+        assert_eq!((memo.reused, memo.rendered), (pages - 2, 2));
         assert_eq!(changed, render_site(&site, &theme, &opts).unwrap());
         assert_ne!(changed, full);
+
+        // a changed figure: the site-wide pages that show it are made again too
+        let r = &mut site.reports[0];
+        r.tables_src.text.push_str("\n# 注释（测试）\n");
+        let commented = render_site_memo(&site, &theme, &opts, &mut memo).unwrap();
+        assert_eq!(commented, render_site(&site, &theme, &opts).unwrap());
+        assert!(memo.rendered >= 1, "{}", memo.rendered);
 
         // another site title: every page again
         site.config.title.push_str("（改）");

@@ -14,7 +14,7 @@
 use crate::check::text;
 use crate::content::Site;
 use crate::tables::grid::{self, Role};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// The alphabet of bitset postings (URL-safe base64 order).
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -90,27 +90,74 @@ fn searchable_text(site: &Site, r: &crate::content::Report) -> String {
     s
 }
 
+/// One report as the index lists it.
+pub struct Doc {
+    pub title: String,
+    /// Relative to the site's root, where the search page lives.
+    pub href: String,
+    pub org_name: String,
+    pub year: u16,
+    /// Its tokens, sorted, each once ([`report_tokens`]).
+    pub tokens: std::sync::Arc<[Box<str>]>,
+}
+
+/// The reports in the order results are listed in: newest first, then by organisation.
+pub fn index_order(site: &Site) -> Vec<&crate::content::Report> {
+    let mut reports: Vec<&crate::content::Report> = site.reports.iter().collect();
+    reports.sort_by(|a, b| b.year.cmp(&a.year).then_with(|| a.org.cmp(&b.org)));
+    reports
+}
+
+/// The tokens one report contributes to the index, sorted.
+pub fn report_tokens(site: &Site, r: &crate::content::Report) -> Vec<Box<str>> {
+    tokens(&searchable_text(site, r))
+        .into_iter()
+        .map(String::into_boxed_str)
+        .collect()
+}
+
+/// One report's entry, its tokens computed now.
+pub fn doc(site: &Site, r: &crate::content::Report, href: String) -> Doc {
+    Doc {
+        title: r.title.clone(),
+        href,
+        org_name: site
+            .org(&r.org)
+            .map_or_else(|| r.org.clone(), |o| o.config.name.clone()),
+        year: r.year,
+        tokens: report_tokens(site, r).into(),
+    }
+}
+
 /// The JavaScript source of the index. `href`s are relative to the site's root, where the
 /// search page lives.
 pub fn index_script(site: &Site, href_of: impl Fn(&crate::content::Report) -> String) -> String {
-    let mut reports: Vec<&crate::content::Report> = site.reports.iter().collect();
-    // newest first, then by organisation: the order results are listed in
-    reports.sort_by(|a, b| b.year.cmp(&a.year).then_with(|| a.org.cmp(&b.org)));
-    let mut postings: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    let mut docs = Vec::with_capacity(reports.len());
-    for (i, r) in reports.iter().enumerate() {
-        for t in tokens(&searchable_text(site, r)) {
+    let docs: Vec<Doc> = index_order(site)
+        .into_iter()
+        .map(|r| doc(site, r, href_of(r)))
+        .collect();
+    script(&docs)
+}
+
+/// The JavaScript source of the index of `docs`, in [`index_order`].
+pub fn script(docs: &[Doc]) -> String {
+    let mut postings: std::collections::HashMap<&str, Vec<usize>> =
+        std::collections::HashMap::new();
+    for (i, d) in docs.iter().enumerate() {
+        for t in d.tokens.iter() {
             postings.entry(t).or_default().push(i);
         }
-        let org_name = site
-            .org(&r.org)
-            .map_or_else(|| r.org.clone(), |o| o.config.name.clone());
-        docs.push(serde_json::json!([r.title, href_of(r), org_name, r.year]));
     }
-    let n = reports.len();
-    let grams: serde_json::Map<String, serde_json::Value> = postings
+    let mut sorted: Vec<(&str, Vec<usize>)> = postings.into_iter().collect();
+    sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let n = docs.len();
+    let grams: serde_json::Map<String, serde_json::Value> = sorted
         .into_iter()
-        .map(|(t, ids)| (t, serde_json::Value::String(encode(&ids, n))))
+        .map(|(t, ids)| (t.to_string(), serde_json::Value::String(encode(&ids, n))))
+        .collect();
+    let docs: Vec<serde_json::Value> = docs
+        .iter()
+        .map(|d| serde_json::json!([d.title, d.href, d.org_name, d.year]))
         .collect();
     let index = serde_json::json!({ "v": 1, "docs": docs, "grams": grams });
     // `</` never appears in JSON strings we write unescaped: serde_json leaves `/` alone, so
@@ -123,17 +170,15 @@ pub fn index_script(site: &Site, href_of: impl Fn(&crate::content::Report) -> St
 
 /// One posting list, as the shorter of a bitset and base-36 gaps.
 fn encode(ids: &[usize], n: usize) -> String {
-    let gaps: Vec<String> = ids
-        .iter()
-        .scan(0usize, |prev, &id| {
-            let gap = id - *prev;
-            *prev = id;
-            Some(base36(gap))
-        })
-        .collect();
-    let list = gaps.join(".");
     let bits_len = n.div_ceil(6) + 1;
-    if bits_len < list.len() {
+    // the length of the gap list, without writing it
+    let mut prev = 0;
+    let mut list_len = ids.len().saturating_sub(1);
+    for &id in ids {
+        list_len += base36_len(id - prev);
+        prev = id;
+    }
+    if bits_len < list_len {
         let mut words = vec![0u8; n.div_ceil(6)];
         for &id in ids {
             words[id / 6] |= 1 << (id % 6);
@@ -143,22 +188,44 @@ fn encode(ids: &[usize], n: usize) -> String {
         s.extend(words.iter().map(|w| B64[*w as usize] as char));
         s
     } else {
-        list
+        let mut s = String::with_capacity(list_len);
+        let mut prev = 0;
+        for (i, &id) in ids.iter().enumerate() {
+            if i > 0 {
+                s.push('.');
+            }
+            push_base36(&mut s, id - prev);
+            prev = id;
+        }
+        s
     }
 }
 
-fn base36(mut n: usize) -> String {
-    const D: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    if n == 0 {
-        return "0".into();
-    }
-    let mut v = Vec::new();
-    while n > 0 {
-        v.push(D[n % 36]);
+/// The number of base-36 digits of `n`.
+fn base36_len(mut n: usize) -> usize {
+    let mut len = 1;
+    while n >= 36 {
         n /= 36;
+        len += 1;
     }
-    v.reverse();
-    String::from_utf8(v).unwrap_or_default()
+    len
+}
+
+/// Append `n` in base 36 (digits, then lower-case letters).
+fn push_base36(out: &mut String, n: usize) {
+    const D: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut digits = [0u8; 16];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = D[n % 36];
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[i..].iter().map(|&d| d as char));
 }
 
 #[cfg(test)]
@@ -226,8 +293,26 @@ mod tests {
 
     #[test]
     fn base36_digits() {
-        assert_eq!(base36(0), "0");
-        assert_eq!(base36(35), "z");
-        assert_eq!(base36(36), "10");
+        let b36 = |n| {
+            let mut s = String::new();
+            push_base36(&mut s, n);
+            assert_eq!(s.len(), base36_len(n), "{n}");
+            s
+        };
+        assert_eq!(b36(0), "0");
+        assert_eq!(b36(35), "z");
+        assert_eq!(b36(36), "10");
+        assert_eq!(b36(36 * 36 - 1), "zz");
+        assert_eq!(b36(36 * 36), "100");
+        assert_eq!(b36(usize::MAX), format!("{}", radix36(usize::MAX)));
+    }
+
+    fn radix36(mut n: usize) -> String {
+        let mut v = Vec::new();
+        while n > 0 {
+            v.push(std::char::from_digit((n % 36) as u32, 36).unwrap());
+            n /= 36;
+        }
+        v.iter().rev().collect()
     }
 }

@@ -29,6 +29,8 @@ pub fn compare(org: &str, year: u16, prev: u16) -> String {
 /// Every cell of every report, for analysts.
 pub const DATA_CSV: &str = "data/all.csv";
 pub const DATA_JSON: &str = "data/all.json";
+/// The offline search's index, beside `search.html`.
+pub const SEARCH_INDEX: &str = "search-index.js";
 
 /// `../../` for a page at `a/b/index.html`; empty at the top.
 pub fn root_of(page: &str) -> String {

@@ -77,7 +77,7 @@ impl Sources {
                 files
                     .iter()
                     .find(|f| f.path == path)
-                    .map(|f| Arc::new(f.bytes.clone()))
+                    .map(|f| Arc::clone(&f.bytes))
                     .ok_or_else(|| format!("{path} 没有生成"))
             }),
             Doc::Zip(year) => self.zip(year),
@@ -158,7 +158,7 @@ impl Sources {
                 }
             }
             archive::year_zip(year, &files)
-                .map(|z| Arc::new(z.bytes))
+                .map(|z| z.bytes)
                 .map_err(|e| format!("{e:#}"))
         })
         .clone()

@@ -259,6 +259,22 @@ fn serve_incremental_generations_equal_a_clean_build_after_every_edit() {
     );
     settle(&site, &server, &[], "a narrative edit");
     assert!(server.get("/2023/ceshizhen/").text().contains("【增量一】"));
+    // the search index reads the narrative (the other site-wide pages do not)
+    assert!(server.get("/search-index.js").text().contains("增量"));
+
+    // the front matter: the publication date is on the year page, the feed and the sitemap
+    site.write_atomic(
+        md,
+        site.read(md)
+            .replacen("published = 2024-01-23", "published = 2024-01-30", 1),
+    );
+    assert!(site.read(md).contains("published = 2024-01-30"));
+    settle(&site, &server, &[], "a publication date changed");
+
+    // an attachment added to a report: its page, and the report's file list
+    std::fs::create_dir_all(site.path("content/ceshizhen/2023/files")).unwrap();
+    site.write_atomic("content/ceshizhen/2023/files/说明.txt", "附件（测试）");
+    settle(&site, &server, &[], "an attachment added");
 
     let tables = "content/shiliju/2023/tables.toml";
     let good = site.read(tables);

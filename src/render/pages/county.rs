@@ -2,7 +2,7 @@
 //! published, late or not at all) and each organisation's tables compared with the year
 //! before; plus the site-wide data files.
 
-use super::Ctx;
+use super::{Ctx, digest};
 use crate::content::{Org, Report, Site};
 use crate::export::dataset;
 use crate::output::OutputFile;
@@ -11,6 +11,7 @@ use crate::summary::decimal::Decimal;
 use crate::tables::{ReportTables, Value};
 use anyhow::Result;
 use serde_json::{Value as J, json};
+use std::sync::Arc;
 
 /// Organisations in the conventional order: kind, then `order`, then folder name.
 pub(super) fn org_sort_key(o: &Org) -> (usize, i64, &str) {
@@ -152,8 +153,35 @@ impl Ctx<'_> {
         )
     }
 
+    /// An organisation's tables of one year beside the year before. Memoised under the two
+    /// reports' tables, titles and front matter and the organisation (building the context of
+    /// ~200 rows to hash it would cost as much as rendering).
     fn compare_page(&self, org: &Org, r: &Report, prev: &Report) -> Result<OutputFile> {
         let path = urls::compare(&org.id, r.year, prev.year);
+        let org_json = serde_json::to_string(&org.config).unwrap_or_default();
+        let (src, prev_src) = (self.sources(r), self.sources(prev));
+        let key = digest(&[
+            b"compare.html",
+            path.as_bytes(),
+            org_json.as_bytes(),
+            r.title.as_bytes(),
+            &src.front,
+            &src.tables,
+            prev.title.as_bytes(),
+            &prev_src.front,
+            &prev_src.tables,
+        ]);
+        self.keyed(&path, key, || self.compare_page_now(org, r, prev, &path))
+    }
+
+    fn compare_page_now(
+        &self,
+        org: &Org,
+        r: &Report,
+        prev: &Report,
+        path: &str,
+    ) -> Result<OutputFile> {
+        let path = path.to_string();
         let title = format!(
             "{}{}年与{}年政府信息公开工作年度报告统计数据对比",
             org.config.name, r.year, prev.year
@@ -194,7 +222,7 @@ impl Ctx<'_> {
             "report_title": r.title,
             "prev_title": prev.title,
         });
-        self.render("compare.html", &path, page, extra)
+        self.render_now("compare.html", &path, self.context(&path, page, extra))
     }
 }
 
@@ -326,11 +354,45 @@ fn compare_tables(r: &Report, prev: &Report) -> (J, usize, usize) {
     (J::Array(out), changed, total)
 }
 
-/// `data/all.csv` and `data/all.json`.
-pub(super) fn data_files(site: &Site) -> Vec<OutputFile> {
-    let records = dataset::records(site);
-    vec![
-        OutputFile::new(urls::DATA_CSV, dataset::csv(&records)),
-        OutputFile::new(urls::DATA_JSON, dataset::json(&records)),
-    ]
+impl Ctx<'_> {
+    /// `data/all.csv` and `data/all.json`, from each report's rows (kept in the memo under
+    /// the report's tables, front matter and organisation: a narrative edit reuses both files).
+    pub(super) fn data_files(&self) -> Result<Vec<OutputFile>> {
+        let site = self.site;
+        let reports = dataset::report_order(site);
+        let rows = self.parts(
+            &reports,
+            |m| &m.data_rows,
+            |m| &mut m.data_rows,
+            |r| {
+                let org = site
+                    .org(&r.org)
+                    .map(|o| serde_json::to_string(&o.config).unwrap_or_default())
+                    .unwrap_or_default();
+                let src = self.sources(r);
+                digest(&[
+                    r.org.as_bytes(),
+                    &r.year.to_le_bytes(),
+                    org.as_bytes(),
+                    &src.front,
+                    &src.tables,
+                ])
+            },
+            |r| {
+                let records = dataset::records_of(site, r);
+                Arc::new((dataset::csv_rows(&records), dataset::json_items(&records)))
+            },
+        );
+        let keys: Vec<&[u8]> = rows.iter().map(|(k, _)| k.as_slice()).collect();
+        let all = digest(&keys);
+        let csv = self.keyed(urls::DATA_CSV, all, || {
+            let parts: Vec<&str> = rows.iter().map(|(_, p)| p.0.as_str()).collect();
+            Ok(OutputFile::new(urls::DATA_CSV, dataset::csv_file(&parts)))
+        })?;
+        let json = self.keyed(urls::DATA_JSON, all, || {
+            let parts: Vec<&str> = rows.iter().map(|(_, p)| p.1.as_str()).collect();
+            Ok(OutputFile::new(urls::DATA_JSON, dataset::json_file(&parts)))
+        })?;
+        Ok(vec![csv, json])
+    }
 }
