@@ -25,10 +25,75 @@ pub struct Loaded {
 #[derive(Debug, Default)]
 pub struct LoadCache {
     reports: HashMap<PathBuf, CacheEntry>,
+    /// How long files must have been unchanged before their stamps are trusted ([`SETTLED`];
+    /// tests shorten it).
+    settle: Option<std::time::Duration>,
+    /// How many reports the last load read from disk (the others were unchanged).
+    pub read: usize,
 }
 
-/// (hash of the sources, the report without attachments, the diagnostics of parsing).
-type CacheEntry = ([u8; 32], Arc<Report>, Diagnostics);
+/// One report as parsed before.
+#[derive(Debug, Clone)]
+struct CacheEntry {
+    /// The hash of what it was parsed from (its two files and its organisation's short name).
+    key: [u8; 32],
+    org_short: Option<String>,
+    /// The report without attachments.
+    report: Arc<Report>,
+    /// The warnings of reading its files (encoding) and the diagnostics of parsing them.
+    read: Diagnostics,
+    parsed: Diagnostics,
+    /// report.md's and tables.toml's size, times and inode when they were read, if they had
+    /// then been unchanged for [`SETTLED`]: while a later load finds the same, the files were
+    /// not written since and are not read again.
+    stamps: Option<[Stamp; 2]>,
+}
+
+/// How a file looks on disk: what any write, rename over it or replacement changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: (i64, i64),
+    changed: (i64, i64),
+    inode: (u64, u64),
+}
+
+/// How long a file must have been unchanged before its stamp is trusted. File times tick
+/// coarsely (a few milliseconds on Linux), so a write just after a read can leave a file with
+/// the same size and times as when it was read; a file whose last change is this much older
+/// than the read cannot have been written since without its times moving.
+const SETTLED: std::time::Duration = std::time::Duration::from_secs(2);
+
+#[cfg(unix)]
+fn stamp(path: &Path) -> Option<Stamp> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some(Stamp {
+        len: m.len(),
+        modified: (m.mtime(), m.mtime_nsec()),
+        changed: (m.ctime(), m.ctime_nsec()),
+        inode: (m.dev(), m.ino()),
+    })
+}
+
+/// Elsewhere files are always read (their change time is not at hand).
+#[cfg(not(unix))]
+fn stamp(_: &Path) -> Option<Stamp> {
+    None
+}
+
+/// Whether a file stamped `s` had been unchanged for `settle` at `now`.
+fn settled(s: &Stamp, now: std::time::SystemTime, settle: std::time::Duration) -> bool {
+    let Ok(now) = now.duration_since(std::time::UNIX_EPOCH) else {
+        return false;
+    };
+    let latest = s.modified.max(s.changed);
+    let Ok(secs) = u64::try_from(latest.0) else {
+        return false;
+    };
+    let at = std::time::Duration::new(secs, u32::try_from(latest.1).unwrap_or(0));
+    now.checked_sub(at).is_some_and(|age| age >= settle)
+}
 
 /// Load the site rooted at `root`.
 pub fn load_site(root: &Path) -> Loaded {
@@ -139,14 +204,17 @@ fn load_site_with(root: &Path, cache: Option<&mut LoadCache>) -> Loaded {
         }
     }
 
-    let old = cache.as_ref().map(|c| &c.reports);
+    let old = cache
+        .as_ref()
+        .map(|c| (&c.reports, c.settle.unwrap_or(SETTLED)));
+    let read_count = std::sync::atomic::AtomicUsize::new(0);
     let loaded: Vec<(Option<Report>, Diagnostics, Option<CacheEntry>)> = report_dirs
         .par_iter()
         .map(|(org, year, dir)| {
             let short = orgs
                 .get(org)
                 .map(|o: &Org| o.config.display_short().to_string());
-            load_report(root, org, *year, dir, short.as_deref(), old)
+            load_report(root, org, *year, dir, short.as_deref(), old, &read_count)
         })
         .collect();
     let mut reports = Vec::new();
@@ -165,6 +233,7 @@ fn load_site_with(root: &Path, cache: Option<&mut LoadCache>) -> Loaded {
     }
     reports.sort_by(|a, b| b.year.cmp(&a.year).then_with(|| a.org.cmp(&b.org)));
     if let Some(c) = cache {
+        c.read = read_count.load(std::sync::atomic::Ordering::Relaxed);
         c.reports = kept;
     }
     Loaded {
@@ -241,7 +310,8 @@ fn load_report(
     year: u16,
     dir: &Path,
     org_short: Option<&str>,
-    cache: Option<&HashMap<PathBuf, CacheEntry>>,
+    cache: Option<(&HashMap<PathBuf, CacheEntry>, std::time::Duration)>,
+    read_count: &std::sync::atomic::AtomicUsize,
 ) -> (Option<Report>, Diagnostics, Option<CacheEntry>) {
     let mut diags = Diagnostics::new();
     let rel = Path::new("content").join(org).join(year.to_string());
@@ -263,17 +333,38 @@ fn load_report(
     if diags.has_errors() {
         return (None, diags, None);
     }
-    let markdown = match read_source_with_warnings(&md_path, &rel.join("report.md"), &mut diags) {
+    // unchanged since a read long after their last change: the parse of that read
+    let now = std::time::SystemTime::now();
+    let stamps = match (stamp(&md_path), stamp(&tables_path)) {
+        (Some(a), Some(b)) => Some([a, b]),
+        _ => None,
+    };
+    if let (Some((cache, _)), Some(stamps)) = (cache, stamps)
+        && let Some(entry) = cache.get(dir)
+        && entry.stamps == Some(stamps)
+        && entry.org_short.as_deref() == org_short
+    {
+        diags.extend(entry.read.clone());
+        diags.extend(entry.parsed.clone());
+        let mut report = Report::clone(&entry.report);
+        report.attachments = list_attachments(root, &dir.join("files"), &mut diags);
+        return (Some(report), diags, Some(entry.clone()));
+    }
+    read_count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut read = Diagnostics::new();
+    let markdown = match read_source_with_warnings(&md_path, &rel.join("report.md"), &mut read) {
         Ok(s) => s,
         Err(d) => {
+            diags.extend(read);
             diags.push(d);
             return (None, diags, None);
         }
     };
     let tables_src =
-        match read_source_with_warnings(&tables_path, &rel.join("tables.toml"), &mut diags) {
+        match read_source_with_warnings(&tables_path, &rel.join("tables.toml"), &mut read) {
             Ok(s) => s,
             Err(d) => {
+                diags.extend(read);
                 // what parsing the front matter would have said comes first
                 let (_, _, front_diags) = FrontMatter::parse(&markdown);
                 diags.extend(front_diags);
@@ -281,7 +372,8 @@ fn load_report(
                 return (None, diags, None);
             }
         };
-    let Some(cache) = cache else {
+    diags.extend(read.clone());
+    let Some((cache, settle)) = cache else {
         let (report, d) = parse_report(org, year, markdown, tables_src, org_short);
         diags.extend(d);
         let Some(mut report) = report else {
@@ -300,19 +392,32 @@ fn load_report(
         h.update(part);
     }
     let key: [u8; 32] = h.finalize().into();
+    // trusted next time only if both files had settled before this read
+    let stamps = stamps.filter(|s| s.iter().all(|s| settled(s, now, settle)));
     let entry = match cache.get(dir) {
         // the same sources as last time: the same parse
-        Some(entry) if entry.0 == key => entry.clone(),
+        Some(entry) if entry.key == key => CacheEntry {
+            read,
+            stamps,
+            ..entry.clone()
+        },
         _ => match parse_report(org, year, markdown, tables_src, org_short) {
-            (Some(r), d) => (key, Arc::new(r), d),
+            (Some(r), d) => CacheEntry {
+                key,
+                org_short: org_short.map(str::to_string),
+                report: Arc::new(r),
+                read,
+                parsed: d,
+                stamps,
+            },
             (None, d) => {
                 diags.extend(d);
                 return (None, diags, None);
             }
         },
     };
-    diags.extend(entry.2.clone());
-    let mut report = Report::clone(&entry.1);
+    diags.extend(entry.parsed.clone());
+    let mut report = Report::clone(&entry.report);
     report.attachments = list_attachments(root, &dir.join("files"), &mut diags);
     (Some(report), diags, Some(entry))
 }
@@ -448,6 +553,60 @@ mod tests {
             show(&load_site(root))
         );
         assert!(load_site(root).diagnostics.has_errors());
+    }
+
+    #[test]
+    fn unchanged_files_are_not_read_again_and_any_write_is_seen() {
+        let site = tempfile::tempdir().unwrap();
+        let root = site.path();
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR"));
+        std::fs::copy(sample.join("site.toml"), root.join("site.toml")).unwrap();
+        let status = std::process::Command::new("cp")
+            .arg("-r")
+            .arg(sample.join("content"))
+            .arg(root.join("content"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let show = |l: &Loaded| {
+            format!(
+                "{:?}\n{:?}",
+                l.site.as_ref().map(|s| &s.reports),
+                l.diagnostics
+            )
+        };
+        // files count as settled at once here (the real wait is two seconds)
+        let mut cache = LoadCache {
+            settle: Some(std::time::Duration::ZERO),
+            ..LoadCache::default()
+        };
+        let n = load_site(root).site.unwrap().reports.len();
+        assert_eq!(
+            show(&load_site_cached(root, &mut cache)),
+            show(&load_site(root))
+        );
+        assert_eq!(cache.read, n);
+        assert_eq!(
+            show(&load_site_cached(root, &mut cache)),
+            show(&load_site(root))
+        );
+        assert_eq!(cache.read, 0, "nothing changed: nothing read");
+        // a write of the same length: the size is the same, the change time is not
+        let md = cache.reports.keys().next().unwrap().join("report.md");
+        let text = std::fs::read_to_string(&md).unwrap();
+        let same_length = text.replacen("一", "二", 1);
+        assert_ne!(same_length, text);
+        assert_eq!(same_length.len(), text.len());
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        std::fs::write(&md, &same_length).unwrap();
+        let edited = load_site_cached(root, &mut cache);
+        assert_eq!(cache.read, 1);
+        assert_eq!(show(&edited), show(&load_site(root)));
+        // with the real wait, a file changed just now is read every time until it settles
+        let mut fresh = LoadCache::default();
+        load_site_cached(root, &mut fresh);
+        load_site_cached(root, &mut fresh);
+        assert!(fresh.read >= 1, "the file written just now is read again");
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub struct RenderMemo {
     /// The hash of everything the pages other than the report pages and the search index are
     /// made from (see [`Ctx::skeleton`]).
     skeleton: [u8; 32],
+    /// The search index's posting lists, updated in place for the next edit.
+    postings: Option<search::Postings>,
     /// How many pages the last render reused and rendered (for tests and timing).
     pub reused: usize,
     pub rendered: usize,
@@ -80,6 +82,8 @@ type PagesOf = fn(&Ctx<'_>) -> Result<Vec<OutputFile>>;
 struct Memo {
     old: RenderMemo,
     new: Mutex<RenderMemo>,
+    /// Taken from `old` by the search index, which updates them.
+    old_postings: Mutex<Option<search::Postings>>,
 }
 
 /// Hashes of a report's sources, computed once per render for the memo's keys.
@@ -234,6 +238,7 @@ fn render(
                     old = RenderMemo::default();
                 }
                 Some(Memo {
+                    old_postings: Mutex::new(old.postings.take()),
                     old,
                     new: Mutex::new(RenderMemo {
                         site: key,
@@ -600,9 +605,33 @@ impl Ctx<'_> {
             ]);
         }
         let parts: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-        self.keyed(urls::SEARCH_INDEX, digest(&parts), || {
-            Ok(OutputFile::new(urls::SEARCH_INDEX, search::script(&docs)))
-        })
+        let Some(m) = self.memo.as_ref() else {
+            return Ok(OutputFile::new(urls::SEARCH_INDEX, search::script(&docs)));
+        };
+        let file = self.keyed(urls::SEARCH_INDEX, digest(&parts), || {
+            let old = m
+                .old_postings
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take();
+            let postings = match old {
+                Some(p) => p.update(&docs),
+                None => search::Postings::new(&docs),
+            };
+            let text = postings.script(&docs);
+            m.new.lock().unwrap_or_else(|e| e.into_inner()).postings = Some(postings);
+            Ok(OutputFile::new(urls::SEARCH_INDEX, text))
+        })?;
+        // reused: the lists are still those of these documents
+        let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
+        if new.postings.is_none() {
+            new.postings = m
+                .old_postings
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take();
+        }
+        Ok(file)
     }
 
     fn render_now(&self, template: &str, path: &str, value: J) -> Result<OutputFile> {

@@ -141,31 +141,145 @@ pub fn index_script(site: &Site, href_of: impl Fn(&crate::content::Report) -> St
 
 /// The JavaScript source of the index of `docs`, in [`index_order`].
 pub fn script(docs: &[Doc]) -> String {
-    let mut postings: std::collections::HashMap<&str, Vec<usize>> =
-        std::collections::HashMap::new();
-    for (i, d) in docs.iter().enumerate() {
-        for t in d.tokens.iter() {
-            postings.entry(t).or_default().push(i);
+    Postings::new(docs).script(docs)
+}
+
+/// The posting lists of an index: for every token, the documents holding it (ascending) and
+/// the list as written. Kept by the preview between generations: when the documents are the
+/// same ones in the same order, [`Postings::update`] changes only the lists of the tokens
+/// that edited documents gained or lost.
+#[derive(Default)]
+pub struct Postings {
+    /// The documents' hrefs, in order: what the numbers in the lists refer to.
+    hrefs: Vec<String>,
+    /// Each document's tokens, as indexed.
+    tokens: Vec<std::sync::Arc<[Box<str>]>>,
+    grams: std::collections::BTreeMap<Box<str>, (Vec<usize>, String)>,
+}
+
+impl Postings {
+    pub fn new(docs: &[Doc]) -> Postings {
+        let mut lists: std::collections::HashMap<&str, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (i, d) in docs.iter().enumerate() {
+            for t in d.tokens.iter() {
+                lists.entry(t).or_default().push(i);
+            }
+        }
+        let n = docs.len();
+        Postings {
+            hrefs: docs.iter().map(|d| d.href.clone()).collect(),
+            tokens: docs
+                .iter()
+                .map(|d| std::sync::Arc::clone(&d.tokens))
+                .collect(),
+            grams: lists
+                .into_iter()
+                .map(|(t, ids)| {
+                    let written = encode(&ids, n);
+                    (t.into(), (ids, written))
+                })
+                .collect(),
         }
     }
-    let mut sorted: Vec<(&str, Vec<usize>)> = postings.into_iter().collect();
-    sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let n = docs.len();
-    let grams: serde_json::Map<String, serde_json::Value> = sorted
-        .into_iter()
-        .map(|(t, ids)| (t.to_string(), serde_json::Value::String(encode(&ids, n))))
-        .collect();
-    let docs: Vec<serde_json::Value> = docs
-        .iter()
-        .map(|d| serde_json::json!([d.title, d.href, d.org_name, d.year]))
-        .collect();
-    let index = serde_json::json!({ "v": 1, "docs": docs, "grams": grams });
-    // `</` never appears in JSON strings we write unescaped: serde_json leaves `/` alone, so
-    // escape `<` to keep the script inert in any context.
-    let json = serde_json::to_string(&index)
-        .unwrap_or_default()
-        .replace('<', "\\u003c");
-    format!("window.NIANBAO_SEARCH={json};\n")
+
+    /// These postings brought up to `docs`: changed in place when `docs` are the same
+    /// documents in the same order, made anew otherwise.
+    pub fn update(mut self, docs: &[Doc]) -> Postings {
+        if self.hrefs.len() != docs.len() || self.hrefs.iter().zip(docs).any(|(h, d)| *h != d.href)
+        {
+            return Postings::new(docs);
+        }
+        let n = docs.len();
+        let mut touched: BTreeSet<Box<str>> = BTreeSet::new();
+        for (i, d) in docs.iter().enumerate() {
+            let old = &self.tokens[i];
+            if std::sync::Arc::ptr_eq(old, &d.tokens) || **old == *d.tokens {
+                continue;
+            }
+            let (mut a, mut b) = (old.iter().peekable(), d.tokens.iter().peekable());
+            // both lists are sorted: walk them together
+            loop {
+                let step = match (a.peek(), b.peek()) {
+                    (None, None) => break,
+                    (Some(x), Some(y)) => x.cmp(y),
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                };
+                match step {
+                    std::cmp::Ordering::Equal => {
+                        a.next();
+                        b.next();
+                    }
+                    std::cmp::Ordering::Less => {
+                        // lost
+                        let Some(t) = a.next() else { break };
+                        if let Some((ids, _)) = self.grams.get_mut(t)
+                            && let Ok(at) = ids.binary_search(&i)
+                        {
+                            ids.remove(at);
+                        }
+                        touched.insert(t.clone());
+                    }
+                    std::cmp::Ordering::Greater => {
+                        // gained
+                        let Some(t) = b.next() else { break };
+                        let (ids, _) = self.grams.entry(t.clone()).or_default();
+                        if let Err(at) = ids.binary_search(&i) {
+                            ids.insert(at, i);
+                        }
+                        touched.insert(t.clone());
+                    }
+                }
+            }
+            self.tokens[i] = std::sync::Arc::clone(&d.tokens);
+        }
+        for t in touched {
+            match self.grams.get_mut(&t) {
+                Some((ids, _)) if ids.is_empty() => {
+                    self.grams.remove(&t);
+                }
+                Some((ids, written)) => *written = encode(ids, n),
+                None => {}
+            }
+        }
+        self
+    }
+
+    /// The JavaScript source of the index (`docs` as given to [`new`](Self::new) or
+    /// [`update`](Self::update)).
+    pub fn script(&self, docs: &[Doc]) -> String {
+        let list: Vec<serde_json::Value> = docs
+            .iter()
+            .map(|d| serde_json::json!([d.title, d.href, d.org_name, d.year]))
+            .collect();
+        // `</` never appears in JSON strings we write unescaped: serde_json leaves `/` alone,
+        // so escape `<` to keep the script inert in any context
+        let docs_json = serde_json::to_string(&list)
+            .unwrap_or_default()
+            .replace('<', "\\u003c");
+        let size: usize = self
+            .grams
+            .iter()
+            .map(|(t, (_, w))| t.len() + w.len() + 6)
+            .sum();
+        let mut out = String::with_capacity(docs_json.len() + size + 64);
+        out.push_str("window.NIANBAO_SEARCH={\"docs\":");
+        out.push_str(&docs_json);
+        out.push_str(",\"grams\":{");
+        for (i, (t, (_, written))) in self.grams.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            // tokens are CJK pairs and ASCII letters and digits, lists base-36 or base-64
+            // digits: nothing to escape, but JSON's own escaping keeps that a non-assumption
+            out.push_str(&serde_json::to_string(&**t).unwrap_or_default());
+            out.push(':');
+            out.push_str(&serde_json::to_string(written).unwrap_or_default());
+        }
+        out.push_str("},\"v\":1};\n");
+        out
+    }
 }
 
 /// One posting list, as the shorter of a bitset and base-36 gaps.
@@ -289,6 +403,66 @@ mod tests {
         // dense lists become bitsets, sparse ones gap lists
         assert!(encode(&(0..600).collect::<Vec<_>>(), 600).starts_with('~'));
         assert!(!encode(&[3, 400], 600).starts_with('~'));
+    }
+
+    fn docs(texts: &[&str]) -> Vec<Doc> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Doc {
+                title: format!("报告<{i}>"),
+                href: format!("{i}/index.html"),
+                org_name: "测试".into(),
+                year: 2024,
+                tokens: tokens(t)
+                    .into_iter()
+                    .map(String::into_boxed_str)
+                    .collect::<Vec<_>>()
+                    .into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn updated_postings_equal_new_ones() {
+        let before = ["收到申请公开", "申请公开答复 abc", "公开", "行政复议 R1"];
+        let mut postings = Postings::new(&docs(&before));
+        let edits: [[&str; 4]; 4] = [
+            // one document gains and loses tokens
+            ["收到申请公开", "申请答复 xyz 新增", "公开", "行政复议 R1"],
+            // a token held by one document only disappears; another appears in all
+            ["收到申请公开 年报", "申请答复 年报", "公开 年报", "R1 年报"],
+            // all emptied
+            ["", "", "", ""],
+            before,
+        ];
+        for after in edits {
+            let d = docs(&after);
+            postings = postings.update(&d);
+            assert_eq!(postings.script(&d), script(&d), "{after:?}");
+        }
+        // other documents (another order): made anew
+        let reordered = docs(&["公开", "收到申请公开"]);
+        assert_eq!(
+            postings.update(&reordered).script(&reordered),
+            script(&reordered)
+        );
+    }
+
+    #[test]
+    fn the_script_is_inert_json() {
+        let d = docs(&["收到申请", "申请公开"]);
+        let s = script(&d);
+        assert!(!s.contains('<'), "{s}");
+        let json = s
+            .strip_prefix("window.NIANBAO_SEARCH=")
+            .and_then(|j| j.strip_suffix(";\n"))
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(v["v"], 1);
+        assert_eq!(v["docs"][0][0], "报告<0>");
+        assert_eq!(decode(v["grams"]["申请"].as_str().unwrap(), 2), vec![0, 1]);
+        assert_eq!(decode(v["grams"]["公开"].as_str().unwrap(), 2), vec![1]);
     }
 
     #[test]

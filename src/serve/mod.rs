@@ -275,9 +275,10 @@ where
     C: FileIdCache + Send + 'static,
 {
     // the debouncer looks for quiet paths every tick: a fine tick keeps the wait after the
-    // window short (its default, a quarter of the window, adds up to 50 ms at 200 ms)
+    // window short (its default, a quarter of the window, adds up to 50 ms at 200 ms; this
+    // one up to 5 ms, and a tick with nothing pending costs next to nothing)
     let debounce = debounce.max(Duration::from_millis(1));
-    let tick = (debounce / 10).clamp(Duration::from_millis(5), debounce);
+    let tick = (debounce / 40).clamp(Duration::from_millis(2), debounce);
     let mut debouncer: Debouncer<T, C> =
         new_debouncer_opt(debounce, Some(tick), tx, cache, config).context("无法监视文件变化")?;
     debouncer
