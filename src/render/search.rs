@@ -28,14 +28,21 @@ pub fn is_cjk(c: char) -> bool {
 /// letters and digits (lower-cased). Full-width letters and digits count as their ASCII forms.
 /// `nianbao.js` implements the same function; keep them in step.
 pub fn tokens(text: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
+    sorted_tokens(text).into_iter().map(String::from).collect()
+}
+
+/// [`tokens`], sorted, each once, without a set: the pairs are gathered as numbers, sorted
+/// and deduplicated before any string is made (a report has thousands of pairs, most repeated).
+fn sorted_tokens(text: &str) -> Vec<Box<str>> {
+    let mut pairs: Vec<u64> = Vec::new();
+    let mut words: Vec<String> = Vec::new();
     let mut prev_cjk: Option<char> = None;
     let mut word = String::new();
     for c in text.chars() {
         let c = fold_width(c);
         if is_cjk(c) {
             if let Some(p) = prev_cjk {
-                out.insert(format!("{p}{c}"));
+                pairs.push((u64::from(p) << 32) | u64::from(c));
             }
             prev_cjk = Some(c);
         } else {
@@ -44,12 +51,29 @@ pub fn tokens(text: &str) -> BTreeSet<String> {
         if c.is_ascii_alphanumeric() {
             word.push(c.to_ascii_lowercase());
         } else if !word.is_empty() {
-            out.insert(std::mem::take(&mut word));
+            words.push(std::mem::take(&mut word));
         }
     }
     if !word.is_empty() {
-        out.insert(word);
+        words.push(word);
     }
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut out: Vec<Box<str>> = pairs
+        .into_iter()
+        .filter_map(|p| {
+            let a = char::from_u32((p >> 32) as u32)?;
+            let b = char::from_u32(p as u32)?;
+            let mut s = String::with_capacity(6);
+            s.push(a);
+            s.push(b);
+            Some(s.into_boxed_str())
+        })
+        .chain(words.into_iter().map(String::into_boxed_str))
+        .collect();
+    // the set's order: by string
+    out.sort_unstable();
+    out.dedup();
     out
 }
 
@@ -110,10 +134,7 @@ pub fn index_order(site: &Site) -> Vec<&crate::content::Report> {
 
 /// The tokens one report contributes to the index, sorted.
 pub fn report_tokens(site: &Site, r: &crate::content::Report) -> Vec<Box<str>> {
-    tokens(&searchable_text(site, r))
-        .into_iter()
-        .map(String::into_boxed_str)
-        .collect()
+    sorted_tokens(&searchable_text(site, r))
 }
 
 /// One report's entry, its tokens computed now.
@@ -421,6 +442,41 @@ mod tests {
                     .into(),
             })
             .collect()
+    }
+
+    #[test]
+    fn sorted_tokens_are_the_token_set_in_order() {
+        let text = "收到申请12件，ＡＢ公开 R1 申请公开 ab 收到";
+        let set: Vec<Box<str>> = tokens_by_set(text).into_iter().map(Into::into).collect();
+        assert_eq!(sorted_tokens(text), set);
+        assert_eq!(tokens(text).len(), set.len());
+        // and on a whole real report (the sample site's)
+        let sample = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/content/sixia/2024/report.md"
+        ))
+        .unwrap();
+        let set: Vec<Box<str>> = tokens_by_set(&sample).into_iter().map(Into::into).collect();
+        assert!(set.len() > 500, "{}", set.len());
+        assert_eq!(sorted_tokens(&sample), set);
+    }
+
+    /// The definition of [`tokens`], written the plain way.
+    fn tokens_by_set(text: &str) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let chars: Vec<char> = text.chars().map(fold_width).collect();
+        for w in chars.windows(2) {
+            if is_cjk(w[0]) && is_cjk(w[1]) {
+                out.insert(w.iter().collect());
+            }
+        }
+        for word in chars
+            .split(|c| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            out.insert(word.iter().map(|c| c.to_ascii_lowercase()).collect());
+        }
+        out
     }
 
     #[test]
