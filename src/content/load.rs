@@ -505,29 +505,34 @@ fn list_attachments(root: &Path, files: &Path, diags: &mut Diagnostics) -> Vec<A
 mod tests {
     use super::*;
 
+    /// A copy of the sample site (site.toml and content/) in a temporary folder.
+    fn sample_copy() -> tempfile::TempDir {
+        let site = tempfile::tempdir().unwrap();
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR"));
+        std::fs::copy(sample.join("site.toml"), site.path().join("site.toml")).unwrap();
+        let status = std::process::Command::new("cp")
+            .arg("-r")
+            .arg(sample.join("content"))
+            .arg(site.path().join("content"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        site
+    }
+
+    /// What a load gave: the reports and the diagnostics.
+    fn show(l: &Loaded) -> String {
+        format!(
+            "{:?}\n{:?}",
+            l.site.as_ref().map(|s| &s.reports),
+            l.diagnostics
+        )
+    }
+
     #[test]
     fn a_cached_load_equals_a_fresh_one() {
-        let site = tempfile::tempdir().unwrap();
+        let site = sample_copy();
         let root = site.path();
-        let sample = Path::new(env!("CARGO_MANIFEST_DIR"));
-        std::fs::copy(sample.join("site.toml"), root.join("site.toml")).unwrap();
-        let copy = |from: &Path, to: &Path| {
-            let out = std::process::Command::new("cp")
-                .arg("-r")
-                .arg(from)
-                .arg(to)
-                .status()
-                .unwrap();
-            assert!(out.success());
-        };
-        copy(&sample.join("content"), &root.join("content"));
-        let show = |l: &Loaded| {
-            format!(
-                "{:?}\n{:?}",
-                l.site.as_ref().map(|s| &s.reports),
-                l.diagnostics
-            )
-        };
         let mut cache = LoadCache::default();
         assert_eq!(
             show(&load_site_cached(root, &mut cache)),
@@ -557,24 +562,8 @@ mod tests {
 
     #[test]
     fn unchanged_files_are_not_read_again_and_any_write_is_seen() {
-        let site = tempfile::tempdir().unwrap();
+        let site = sample_copy();
         let root = site.path();
-        let sample = Path::new(env!("CARGO_MANIFEST_DIR"));
-        std::fs::copy(sample.join("site.toml"), root.join("site.toml")).unwrap();
-        let status = std::process::Command::new("cp")
-            .arg("-r")
-            .arg(sample.join("content"))
-            .arg(root.join("content"))
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let show = |l: &Loaded| {
-            format!(
-                "{:?}\n{:?}",
-                l.site.as_ref().map(|s| &s.reports),
-                l.diagnostics
-            )
-        };
         // files count as settled at once here (the real wait is two seconds)
         let mut cache = LoadCache {
             settle: Some(std::time::Duration::ZERO),
