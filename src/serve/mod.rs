@@ -2,6 +2,7 @@
 //! tell the browser (live reload). Errors show as an overlay over the last good pages.
 
 mod downloads;
+mod listen;
 mod live;
 pub mod paths;
 
@@ -19,7 +20,7 @@ use paths::{Resolved, content_type, resolve};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
-use tiny_http::{Header, Method, Response, Server};
+use tiny_http::{Header, Method, Response};
 
 /// One complete build, served as a unit.
 struct Generation {
@@ -152,12 +153,10 @@ pub fn run(root: &Path, opts: &ServeOptions) -> Result<()> {
     let listener = std::net::TcpListener::bind(&addr).map_err(|e| {
         anyhow!("无法在 {addr} 启动预览服务器：{e}。端口可能已被占用：换一个端口（--port 1112），或用 --port 0 自动选择空闲端口")
     })?;
-    let server = Server::from_listener(listener, None)
+    let listening = listen::Listening::start(listener)
         .map_err(|e| anyhow!("无法在 {addr} 启动预览服务器：{e}"))?;
-    let server = Arc::new(server);
-    let local = server
-        .server_addr()
-        .to_ip()
+    let local = listening
+        .local_addr()
         .map(|a| a.to_string())
         .unwrap_or(addr.clone());
 
@@ -229,35 +228,17 @@ pub fn run(root: &Path, opts: &ServeOptions) -> Result<()> {
         open_browser(&browser_url(&local));
     }
 
-    // One thread per request, at most MAX_IN_FLIGHT at a time, so that a slow response never
-    // waits for a fixed set of workers. Known limit: tiny_http reads connections on a pool of
-    // its own whose hand-off can leave a new connection queued while every pool thread is held
-    // by a client that sends nothing or reads nothing (its TaskPool counts a woken thread as
-    // still waiting); it moves on when such a client goes away.
-    let in_flight = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    while let Ok(req) = server.recv() {
-        while in_flight.load(std::sync::atomic::Ordering::Acquire) >= MAX_IN_FLIGHT {
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        in_flight.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    // One thread per request (at most 64 at a time), so that a slow response never waits for a
+    // fixed set of workers. Every connection times out after `listen::CONNECTION_TIMEOUT` without
+    // progress (on Linux): a client that sends nothing, sends half a request or reads nothing
+    // holds a thread that long at most, and ties up nothing once it is gone.
+    let _stopped = listening.serve(move |req| {
         let generation = Arc::clone(&state.read().unwrap_or_else(|e| e.into_inner()));
-        let counter = Arc::clone(&in_flight);
-        let spawned = std::thread::Builder::new()
-            .name("nianbao-request".into())
-            .spawn(move || {
-                handle(req, &generation);
-                counter.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
-            });
-        if spawned.is_err() {
-            // out of threads: the request is dropped (its connection closes) and we go on
-            in_flight.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
-        }
-    }
+        handle(req, &generation);
+    });
+    // another error of the HTTP server than a timeout: stop, as before
     Ok(())
 }
-
-/// Requests answered at once; more wait in the queue (see `run`).
-const MAX_IN_FLIGHT: usize = 64;
 
 /// How often `--poll` looks at the files.
 const POLL_INTERVAL: Duration = Duration::from_millis(400);

@@ -974,6 +974,11 @@ pub fn target_of(path: &str) -> String {
 impl Server {
     /// `nianbao serve --port 0 <args…>` (e.g. `--poll`), like [`Server::start`] otherwise.
     pub fn start_with(root: &Path, args: &[&str]) -> Server {
+        Server::start_with_env(root, args, &[])
+    }
+
+    /// [`Server::start_with`], with extra environment variables (testing knobs).
+    pub fn start_with_env(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(BIN)
             .arg("--root")
             .arg(root)
@@ -981,6 +986,7 @@ impl Server {
             .args(args)
             .current_dir(root)
             .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
