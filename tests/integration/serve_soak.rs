@@ -227,6 +227,15 @@ fn preview_report_pages_list_the_documents_made_on_request() {
 /// The preview server's testing knob for its connection timeout (src/serve/listen.rs).
 const TIMEOUT_VAR: &str = "NIANBAO_SERVE_CONNECTION_TIMEOUT_MS";
 
+/// The preview of `site` with its connection timeout shortened to `timeout`.
+fn with_timeout(site: &Site, timeout: Duration) -> Server {
+    Server::start_with_env(
+        site.root(),
+        &["--debounce", "100"],
+        &[(TIMEOUT_VAR, &timeout.as_millis().to_string())],
+    )
+}
+
 /// A theme image too large for the loopback socket buffers (about 4 MB here): the server's write
 /// of it waits while its client reads nothing.
 const BIG: &str = "/assets/big-photo.png";
@@ -305,13 +314,8 @@ fn read_until_closed(s: &mut TcpStream, deadline: Instant) -> (usize, Option<Ins
 fn serve_answers_others_while_clients_send_or_read_nothing() {
     let site = site_with_a_big_file();
     let timeout = Duration::from_secs(3);
-    let server = Server::start_with_env(
-        site.root(),
-        &["--debounce", "100"],
-        &[(TIMEOUT_VAR, &timeout.as_millis().to_string())],
-    );
-    let port = server.port;
-    let pid = server.pid();
+    let server = with_timeout(&site, timeout);
+    let (port, pid) = (server.port, server.pid());
     let pages = [
         "/",
         "/2024/",
@@ -585,13 +589,8 @@ impl KeptAlive {
 fn serve_survives_idle_periods_longer_than_the_accept_timeout() {
     let site = small_site();
     let timeout = Duration::from_millis(1000);
-    let server = Server::start_with_env(
-        site.root(),
-        &["--debounce", "100"],
-        &[(TIMEOUT_VAR, &timeout.as_millis().to_string())],
-    );
-    let port = server.port;
-    let pid = server.pid();
+    let server = with_timeout(&site, timeout);
+    let (port, pid) = (server.port, server.pid());
     assert_eq!(server.get("/").status, 200);
     let threads0 = proc_status(pid).expect("/proc readable").0;
 
