@@ -33,14 +33,6 @@ pub fn report_order(site: &Site) -> Vec<&Report> {
     reports
 }
 
-/// Every cell of the site, in the documented order.
-pub fn records(site: &Site) -> Vec<CellRecord<'_>> {
-    report_order(site)
-        .into_iter()
-        .flat_map(|r| records_of(site, r))
-        .collect()
-}
-
 /// Every cell of one report, in printed order (none when its organisation is unknown).
 pub fn records_of<'a>(site: &'a Site, r: &'a Report) -> Vec<CellRecord<'a>> {
     let mut out = Vec::new();
@@ -100,12 +92,8 @@ const HEADER: [&str; 10] = [
     "org", "org_name", "kind", "year", "format", "table", "row", "column", "label", "value",
 ];
 
-/// `data/all.csv`: UTF-8 with BOM, CRLF, a header row of the column names.
-pub fn csv(records: &[CellRecord<'_>]) -> Vec<u8> {
-    csv_file(&[&csv_rows(records)])
-}
-
-/// `data/all.csv` from its rows, made by [`csv_rows`] (in order).
+/// `data/all.csv` (UTF-8 with BOM, CRLF, a header row of the column names) from its rows,
+/// made by [`csv_rows`] (in order).
 pub fn csv_file(parts: &[&str]) -> Vec<u8> {
     let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 128);
     out.push('\u{feff}');
@@ -139,13 +127,8 @@ pub fn csv_rows(records: &[CellRecord<'_>]) -> String {
     out
 }
 
-/// `data/all.json`: an array of objects with the same fields; numbers as JSON numbers, text
-/// and blank cells as strings.
-pub fn json(records: &[CellRecord<'_>]) -> Vec<u8> {
-    json_file(&[&json_items(records)])
-}
-
-/// `data/all.json` from its items, made by [`json_items`] (in order).
+/// `data/all.json` (an array of objects with the same fields; numbers as JSON numbers, text
+/// and blank cells as strings) from its items, made by [`json_items`] (in order).
 pub fn json_file(parts: &[&str]) -> Vec<u8> {
     let mut out = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>() + 4);
     out.push('[');

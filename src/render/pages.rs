@@ -62,6 +62,13 @@ impl RenderMemo {
         self.hashes.get(&file.path).cloned()
     }
 
+    /// Carry `file`, made under `key` by the render that left `old`, into this memo.
+    fn keep(&mut self, path: &str, key: [u8; 32], file: &Arc<OutputFile>, old: &RenderMemo) {
+        self.hash_all(std::slice::from_ref(file), Some(old));
+        self.pages.insert(path.to_string(), (key, Arc::clone(file)));
+        self.reused += 1;
+    }
+
     /// Hashes of `files`: from `old` when reused, computed when new.
     fn hash_all(&mut self, files: &[OutputFile], old: Option<&RenderMemo>) {
         for f in files {
@@ -106,14 +113,27 @@ impl Sources {
     }
 }
 
-/// SHA-256 of the parts, each prefixed by its length.
-fn digest(parts: &[&[u8]]) -> [u8; 32] {
-    let mut h = Sha256::new();
-    for p in parts {
-        h.update((p.len() as u64).to_le_bytes());
-        h.update(p);
+/// SHA-256 of parts, each prefixed by its length: the memo's keys.
+#[derive(Default)]
+struct Key(Sha256);
+
+impl Key {
+    fn part(&mut self, p: &[u8]) {
+        self.0.update((p.len() as u64).to_le_bytes());
+        self.0.update(p);
     }
-    h.finalize().into()
+    fn finish(self) -> [u8; 32] {
+        self.0.finalize().into()
+    }
+}
+
+/// The [`Key`] of `parts`.
+fn digest(parts: &[&[u8]]) -> [u8; 32] {
+    let mut k = Key::default();
+    for p in parts {
+        k.part(p);
+    }
+    k.finish()
 }
 
 struct Ctx<'a> {
@@ -446,14 +466,10 @@ impl Ctx<'_> {
     /// attachments. Only report pages and the search index read the narrative, so an edit of
     /// the narrative alone leaves it unchanged.
     fn skeleton(&self) -> [u8; 32] {
-        let mut h = Sha256::new();
-        let mut part = |b: &[u8]| {
-            h.update((b.len() as u64).to_le_bytes());
-            h.update(b);
-        };
+        let mut k = Key::default();
         for (id, org) in &self.site.orgs {
-            part(id.as_bytes());
-            part(
+            k.part(id.as_bytes());
+            k.part(
                 serde_json::to_string(&org.config)
                     .unwrap_or_default()
                     .as_bytes(),
@@ -461,17 +477,17 @@ impl Ctx<'_> {
         }
         for r in &self.site.reports {
             let src = self.sources(r);
-            part(r.org.as_bytes());
-            part(&r.year.to_le_bytes());
-            part(r.title.as_bytes());
-            part(&src.front);
-            part(&src.tables);
+            k.part(r.org.as_bytes());
+            k.part(&r.year.to_le_bytes());
+            k.part(r.title.as_bytes());
+            k.part(&src.front);
+            k.part(&src.tables);
             for a in &r.attachments {
-                part(a.name.as_bytes());
-                part(&a.size.to_le_bytes());
+                k.part(a.name.as_bytes());
+                k.part(&a.size.to_le_bytes());
             }
         }
-        h.finalize().into()
+        k.finish()
     }
 
     /// With a memo whose site-wide pages were made from the same [`skeleton`](Self::skeleton):
@@ -487,11 +503,7 @@ impl Ctx<'_> {
             if path == urls::SEARCH_INDEX {
                 continue;
             }
-            if let Some(h) = m.old.hashes.get(path) {
-                new.hashes.insert(path.clone(), h.clone());
-            }
-            new.pages.insert(path.clone(), (*key, Arc::clone(file)));
-            new.reused += 1;
+            new.keep(path, *key, file, &m.old);
             files.push(OutputFile::clone(file));
         }
         new.data_rows = m.old.data_rows.clone();
@@ -513,9 +525,7 @@ impl Ctx<'_> {
             && *k == key
         {
             let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
-            new.hash_all(std::slice::from_ref(file), Some(&m.old));
-            new.pages.insert(path.to_string(), (key, Arc::clone(file)));
-            new.reused += 1;
+            new.keep(path, key, file, &m.old);
             return Ok(OutputFile::clone(file));
         }
         let file = make()?;

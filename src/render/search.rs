@@ -27,13 +27,9 @@ pub fn is_cjk(c: char) -> bool {
 /// The search tokens of a text: every pair of adjacent CJK characters, and every run of ASCII
 /// letters and digits (lower-cased). Full-width letters and digits count as their ASCII forms.
 /// `nianbao.js` implements the same function; keep them in step.
-pub fn tokens(text: &str) -> BTreeSet<String> {
-    sorted_tokens(text).into_iter().map(String::from).collect()
-}
-
-/// [`tokens`], sorted, each once, without a set: the pairs are gathered as numbers, sorted
-/// and deduplicated before any string is made (a report has thousands of pairs, most repeated).
-fn sorted_tokens(text: &str) -> Vec<Box<str>> {
+/// Sorted, each once. The pairs are gathered as numbers, sorted and deduplicated before any
+/// string is made (a report has thousands of pairs, most repeated).
+pub fn tokens(text: &str) -> Vec<Box<str>> {
     let mut pairs: Vec<u64> = Vec::new();
     let mut words: Vec<String> = Vec::new();
     let mut prev_cjk: Option<char> = None;
@@ -134,30 +130,7 @@ pub fn index_order(site: &Site) -> Vec<&crate::content::Report> {
 
 /// The tokens one report contributes to the index, sorted.
 pub fn report_tokens(site: &Site, r: &crate::content::Report) -> Vec<Box<str>> {
-    sorted_tokens(&searchable_text(site, r))
-}
-
-/// One report's entry, its tokens computed now.
-pub fn doc(site: &Site, r: &crate::content::Report, href: String) -> Doc {
-    Doc {
-        title: r.title.clone(),
-        href,
-        org_name: site
-            .org(&r.org)
-            .map_or_else(|| r.org.clone(), |o| o.config.name.clone()),
-        year: r.year,
-        tokens: report_tokens(site, r).into(),
-    }
-}
-
-/// The JavaScript source of the index. `href`s are relative to the site's root, where the
-/// search page lives.
-pub fn index_script(site: &Site, href_of: impl Fn(&crate::content::Report) -> String) -> String {
-    let docs: Vec<Doc> = index_order(site)
-        .into_iter()
-        .map(|r| doc(site, r, href_of(r)))
-        .collect();
-    script(&docs)
+    tokens(&searchable_text(site, r))
 }
 
 /// The JavaScript source of the index of `docs`, in [`index_order`].
@@ -394,7 +367,10 @@ mod tests {
 
     #[test]
     fn tokens_are_cjk_bigrams_and_ascii_words() {
-        let t = tokens("收到申请12件，ＡＢ公开 R1");
+        let t: BTreeSet<String> = tokens("收到申请12件，ＡＢ公开 R1")
+            .into_iter()
+            .map(String::from)
+            .collect();
         let want: BTreeSet<String> = ["收到", "到申", "申请", "12", "ab", "公开", "r1"]
             .into_iter()
             .map(String::from)
@@ -435,21 +411,16 @@ mod tests {
                 href: format!("{i}/index.html"),
                 org_name: "测试".into(),
                 year: 2024,
-                tokens: tokens(t)
-                    .into_iter()
-                    .map(String::into_boxed_str)
-                    .collect::<Vec<_>>()
-                    .into(),
+                tokens: tokens(t).into(),
             })
             .collect()
     }
 
     #[test]
-    fn sorted_tokens_are_the_token_set_in_order() {
+    fn tokens_are_the_token_set_in_order() {
         let text = "收到申请12件，ＡＢ公开 R1 申请公开 ab 收到";
         let set: Vec<Box<str>> = tokens_by_set(text).into_iter().map(Into::into).collect();
-        assert_eq!(sorted_tokens(text), set);
-        assert_eq!(tokens(text).len(), set.len());
+        assert_eq!(tokens(text), set);
         // and on a whole real report (the sample site's)
         let sample = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -458,7 +429,7 @@ mod tests {
         .unwrap();
         let set: Vec<Box<str>> = tokens_by_set(&sample).into_iter().map(Into::into).collect();
         assert!(set.len() > 500, "{}", set.len());
-        assert_eq!(sorted_tokens(&sample), set);
+        assert_eq!(tokens(&sample), set);
     }
 
     /// The definition of [`tokens`], written the plain way.
