@@ -5,6 +5,7 @@
 #
 #   scripts/browser-checks.sh            # from anywhere in the repository
 #   SCREENSHOTS=/tmp/shots scripts/browser-checks.sh   # also save 375/1280 px screenshots
+#   NIANBAO_PROFILE=dev scripts/browser-checks.sh      # use the debug build instead of release
 #
 # Exits non-zero on any failure; the last line is the summary.
 set -euo pipefail
@@ -33,14 +34,17 @@ fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/nianbao-browser.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-cargo build --release --quiet --bin nianbao --example gen-site
+# NIANBAO_PROFILE=dev (as .ci/run sets) reuses the binaries `cargo test` has just built
+profile=${NIANBAO_PROFILE:-release}
+dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
+cargo build --profile "$profile" --quiet --bin nianbao --example gen-site
 # a fixture site: 3 organisations × 8 years up to 2024 (custom, 2019 and 2021 formats)
-target/release/examples/gen-site --orgs 3 --years 8 --last-year 2024 "$work/fixture" >"$work/build.log" 2>&1 \
+"target/$dir/examples/gen-site" --orgs 3 --years 8 --last-year 2024 "$work/fixture" >"$work/build.log" 2>&1 \
   || { cat "$work/build.log"; exit 1; }
-target/release/nianbao --root "$work/fixture" build --no-downloads --output "$work/fixture-out" \
+"target/$dir/nianbao" --root "$work/fixture" build --no-downloads --output "$work/fixture-out" \
   >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 # the repository's own sample site, with every download
-target/release/nianbao --root "$repo" build --output "$work/sample-out" >"$work/build.log" 2>&1 \
+"target/$dir/nianbao" --root "$repo" build --output "$work/sample-out" >"$work/build.log" 2>&1 \
   || { cat "$work/build.log"; exit 1; }
 
 status=0

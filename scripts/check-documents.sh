@@ -8,13 +8,16 @@
 # Needs: poppler-utils, libreoffice-writer-nogui, libreoffice-calc-nogui.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${NIANBAO:-$PWD/target/release/nianbao}
+# NIANBAO_PROFILE=dev (as .ci/run sets) reuses the binaries `cargo test` has just built
+profile=${NIANBAO_PROFILE:-release}
+dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
+bin=${NIANBAO:-$PWD/target/$dir/nianbao}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-cargo build --release --quiet --example gen-site
-./target/release/examples/gen-site --orgs 2 --years 9 --last-year 2022 "$work/gen" >/dev/null
+cargo build --profile "$profile" --quiet --bin nianbao --example gen-site
+"./target/$dir/examples/gen-site" --orgs 2 --years 9 --last-year 2022 "$work/gen" >/dev/null
 "$bin" build --output "$work/sample" 2>/dev/null
 "$bin" --root "$work/gen" build --output "$work/gen-out" 2>/dev/null
 (cd "$work/sample" && sha256sum -c --quiet SHA256SUMS) || fail "sample SHA256SUMS"
