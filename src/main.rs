@@ -2,6 +2,11 @@
 
 use clap::Parser;
 
+/// mimalloc instead of the system allocator: rendering makes many small strings on every
+/// thread, and glibc's malloc/free took a fifth of a 1,000-report build's CPU (BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = nianbao::cli::Cli::parse();
     if cli.command.needs_site() && !cli.root.is_dir() {

@@ -5,18 +5,25 @@
 use crate::tables::def::Layout;
 use crate::tables::{ReportTables, TableData};
 
-fn field(s: &str) -> String {
+/// One field, quoted (inner quotes doubled) when it holds a comma, quote or line break.
+fn field(out: &mut String, s: &str) {
     if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+        out.push('"');
+        out.push_str(&s.replace('"', "\"\""));
+        out.push('"');
     } else {
-        s.to_string()
+        out.push_str(s);
     }
 }
 
 /// One CSV record (CRLF-terminated), fields quoted where needed.
-pub fn line(out: &mut String, fields: &[String]) {
-    let f: Vec<String> = fields.iter().map(|s| field(s)).collect();
-    out.push_str(&f.join(","));
+pub fn line<S: AsRef<str>>(out: &mut String, fields: &[S]) {
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        field(out, f.as_ref());
+    }
     out.push_str("\r\n");
 }
 
@@ -66,10 +73,10 @@ fn table_csv(t: &TableData) -> Vec<u8> {
             line(
                 &mut out,
                 &[
-                    "条款".into(),
-                    crate::tables::national::CONTENT_HEADER.into(),
-                    "指标".into(),
-                    "数值".into(),
+                    "条款",
+                    crate::tables::national::CONTENT_HEADER,
+                    "指标",
+                    "数值",
                 ],
             );
             let mut r = 0;
@@ -79,10 +86,10 @@ fn table_csv(t: &TableData) -> Vec<u8> {
                         line(
                             &mut out,
                             &[
-                                b.article.into(),
-                                rd.label.into(),
-                                col.label.into(),
-                                t.rows[r].cells[c].value.display(),
+                                b.article,
+                                rd.label,
+                                col.label,
+                                &t.rows[r].cells[c].value.display(),
                             ],
                         );
                     }
@@ -119,8 +126,16 @@ mod tests {
 
     #[test]
     fn quoting() {
-        assert_eq!(field("a,b"), "\"a,b\"");
-        assert_eq!(field("x\"y"), "\"x\"\"y\"");
-        assert_eq!(field("平"), "平");
+        let one = |s: &str| {
+            let mut out = String::new();
+            field(&mut out, s);
+            out
+        };
+        assert_eq!(one("a,b"), "\"a,b\"");
+        assert_eq!(one("x\"y"), "\"x\"\"y\"");
+        assert_eq!(one("平"), "平");
+        let mut out = String::new();
+        line(&mut out, &["a", "b\nc", ""]);
+        assert_eq!(out, "a,\"b\nc\",\r\n");
     }
 }

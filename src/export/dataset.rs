@@ -97,7 +97,7 @@ const HEADER: [&str; 10] = [
 pub fn csv_file(parts: &[&str]) -> Vec<u8> {
     let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 128);
     out.push('\u{feff}');
-    super::csv::line(&mut out, &HEADER.map(String::from));
+    super::csv::line(&mut out, &HEADER);
     for p in parts {
         out.push_str(p);
     }
@@ -108,19 +108,12 @@ pub fn csv_file(parts: &[&str]) -> Vec<u8> {
 pub fn csv_rows(records: &[CellRecord<'_>]) -> String {
     let mut out = String::with_capacity(records.len() * 120);
     for c in records {
+        let (year, value) = (c.year.to_string(), c.value.display());
         super::csv::line(
             &mut out,
             &[
-                c.org.to_string(),
-                c.org_name.to_string(),
-                c.kind.to_string(),
-                c.year.to_string(),
-                c.format.to_string(),
-                c.table.clone(),
-                c.row.clone(),
-                c.column.clone(),
-                c.label.clone(),
-                c.value.display(),
+                c.org, c.org_name, c.kind, &year, c.format, &c.table, &c.row, &c.column, &c.label,
+                &value,
             ],
         );
     }
@@ -144,24 +137,100 @@ pub fn json_file(parts: &[&str]) -> Vec<u8> {
 
 /// The objects of `data/all.json` for `records`, separated by commas, without the brackets.
 pub fn json_items(records: &[CellRecord<'_>]) -> String {
-    let mut out = String::with_capacity(records.len() * 200);
+    /// One item, fields in the file's (alphabetical) key order, serialised without building
+    /// a `serde_json::Value` per cell.
+    #[derive(serde::Serialize)]
+    struct Item<'a> {
+        column: &'a str,
+        format: &'a str,
+        kind: &'a str,
+        label: &'a str,
+        org: &'a str,
+        org_name: &'a str,
+        row: &'a str,
+        table: &'a str,
+        value: ItemValue<'a>,
+        year: u16,
+    }
+    /// A cell's value as [`Value::to_json`] gives it, without copying text.
+    struct ItemValue<'a>(&'a Value);
+    impl serde::Serialize for ItemValue<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            match self.0 {
+                Value::Int(i) => s.serialize_i64(*i),
+                Value::Text(t) => s.serialize_str(t),
+                Value::Blank => s.serialize_str(""),
+                Value::Decimal(_) => self.0.to_json().serialize(s),
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(records.len() * 200);
     for c in records {
         if !out.is_empty() {
-            out.push(',');
+            out.push(b',');
         }
-        let item = serde_json::json!({
-            "org": c.org,
-            "org_name": c.org_name,
-            "kind": c.kind,
-            "year": c.year,
-            "format": c.format,
-            "table": c.table,
-            "row": c.row,
-            "column": c.column,
-            "label": c.label,
-            "value": c.value.to_json(),
-        });
-        out.push_str(&item.to_string());
+        let item = Item {
+            column: &c.column,
+            format: c.format,
+            kind: c.kind,
+            label: &c.label,
+            org: c.org,
+            org_name: c.org_name,
+            row: &c.row,
+            table: &c.table,
+            value: ItemValue(c.value),
+            year: c.year,
+        };
+        // writing into a Vec cannot fail, and the items hold only strings and numbers
+        let _ = serde_json::to_writer(&mut out, &item);
     }
-    out
+    String::from_utf8(out).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::load_site;
+    use std::path::Path;
+
+    /// The items as the file defines them: one JSON object per cell (keys in order).
+    fn plain(records: &[CellRecord<'_>]) -> String {
+        let items: Vec<String> = records
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "org": c.org, "org_name": c.org_name, "kind": c.kind, "year": c.year,
+                    "format": c.format, "table": c.table, "row": c.row, "column": c.column,
+                    "label": c.label, "value": c.value.to_json(),
+                })
+                .to_string()
+            })
+            .collect();
+        items.join(",")
+    }
+
+    #[test]
+    fn json_items_are_the_plain_json_of_every_cell() {
+        let site = load_site(Path::new(env!("CARGO_MANIFEST_DIR")))
+            .site
+            .expect("sample site");
+        let r = &site.reports[0];
+        let mut records = records_of(&site, r);
+        assert!(records.len() > 150, "{}", records.len());
+        // every kind of value, text needing escapes included
+        let (int, dec, blank, text) = (
+            Value::Int(-3),
+            Value::Decimal("1.50".into()),
+            Value::Blank,
+            Value::Text("\"引号\"\\\n".into()),
+        );
+        for (i, v) in [&int, &dec, &blank, &text].into_iter().enumerate() {
+            records[i].value = v;
+        }
+        let items = json_items(&records);
+        assert_eq!(items, plain(&records));
+        let file = json_file(&[&items]);
+        let parsed: serde_json::Value = serde_json::from_slice(&file).unwrap();
+        assert_eq!(parsed.as_array().map(Vec::len), Some(records.len()));
+    }
 }

@@ -6,6 +6,7 @@ use super::{Ctx, digest};
 use crate::content::{Org, Report, Site};
 use crate::export::dataset;
 use crate::output::OutputFile;
+use crate::render::escape::html;
 use crate::render::urls;
 use crate::summary::decimal::Decimal;
 use crate::tables::{ReportTables, Value};
@@ -191,8 +192,19 @@ impl Ctx<'_> {
         let (tables, changed, total) = if comparable {
             compare_tables(r, prev)
         } else {
-            (J::Array(vec![]), 0, 0)
+            (Vec::new(), 0, 0)
         };
+        // each table with its rows as HTML (`rows_html`, escaped here)
+        let tables: Vec<J> = tables
+            .iter()
+            .map(|t| {
+                let mut rows = String::with_capacity(t.rows.len() * 200);
+                for row in &t.rows {
+                    row.html(&mut rows);
+                }
+                json!({"key": t.key, "name": t.name, "title": t.title, "rows_html": rows})
+            })
+            .collect();
         let page = json!({
             "kind": "compare",
             "title": title,
@@ -247,23 +259,18 @@ pub(super) fn yoy(r: &Report, prev: &Report) -> J {
     }
     let (tables, changed, total) = compare_tables(r, prev);
     let tables: Vec<J> = tables
-        .as_array()
-        .map(|ts| {
-            ts.iter()
-                .filter_map(|t| {
-                    let rows: Vec<J> = t["rows"]
-                        .as_array()?
-                        .iter()
-                        .filter(|row| row["dir"] != "same")
-                        .cloned()
-                        .collect();
-                    (!rows.is_empty()).then(|| {
-                        json!({"key": t["key"], "name": t["name"], "title": t["title"], "rows": rows})
-                    })
-                })
-                .collect()
+        .iter()
+        .filter_map(|t| {
+            let rows: Vec<J> = t
+                .rows
+                .iter()
+                .filter(|row| row.dir != "same")
+                .map(CmpRow::json)
+                .collect();
+            (!rows.is_empty())
+                .then(|| json!({"key": t.key, "name": t.name, "title": t.title, "rows": rows}))
         })
-        .unwrap_or_default();
+        .collect();
     json!({ "prev": prev.year, "changed": changed, "total": total, "tables": tables })
 }
 
@@ -285,13 +292,63 @@ fn number(v: &Value) -> Option<Decimal> {
     }
 }
 
-/// Every cell of the two reports' national tables side by side: the tables for the
-/// template, how many cells changed, how many were compared.
-fn compare_tables(r: &Report, prev: &Report) -> (J, usize, usize) {
+/// One compared cell: where it is, both years' values as shown, and the change.
+pub(super) struct CmpRow {
+    /// The row's label with its groups (shared by the row's columns).
+    label: Arc<str>,
+    column: &'static str,
+    prev: String,
+    now: String,
+    /// `up`, `down`, `same` or `na` (the row's class: `change-<dir>`).
+    dir: &'static str,
+    change: String,
+}
+
+/// One national table of two years compared cell by cell.
+pub(super) struct CmpTable {
+    key: &'static str,
+    name: String,
+    title: &'static str,
+    rows: Vec<CmpRow>,
+}
+
+impl CmpRow {
+    fn json(&self) -> J {
+        json!({
+            "label": &*self.label,
+            "column": self.column,
+            "prev": self.prev,
+            "now": self.now,
+            "dir": self.dir,
+            "change": self.change,
+        })
+    }
+
+    /// The row of the comparison page's table (rendered here rather than in the template:
+    /// an organisation has a page per year of ~200 rows each, most of a county site's HTML).
+    fn html(&self, out: &mut String) {
+        use std::fmt::Write;
+        let _ = write!(
+            out,
+            "\n      <tr class=\"change-{}\"><th scope=\"row\">{}</th><td class=\"text\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"text\">{}</td></tr>",
+            self.dir,
+            html(&self.label),
+            html(self.column),
+            html(&self.prev),
+            html(&self.now),
+            html(&self.change),
+        );
+    }
+}
+
+/// Every cell of the two reports' national tables side by side: the tables, how many cells
+/// changed, how many were compared.
+fn compare_tables(r: &Report, prev: &Report) -> (Vec<CmpTable>, usize, usize) {
     let (ReportTables::National { tables, .. }, ReportTables::National { .. }) =
         (&r.tables, &prev.tables)
     else {
-        return (J::Array(vec![]), 0, 0);
+        return (Vec::new(), 0, 0);
     };
     let (mut changed, mut total) = (0, 0);
     let mut out = Vec::new();
@@ -305,7 +362,7 @@ fn compare_tables(r: &Report, prev: &Report) -> (J, usize, usize) {
             let own = t.def.row_label(i);
             label.retain(|g| !own.starts_with(g));
             label.push(&own);
-            let label = label.join(" ");
+            let label: Arc<str> = label.join(" ").into();
             for (c, col) in t.def.columns_of(i).iter().enumerate() {
                 let now = t
                     .rows
@@ -334,24 +391,24 @@ fn compare_tables(r: &Report, prev: &Report) -> (J, usize, usize) {
                     Some(Value::Blank) | None => "（空）".to_string(),
                     Some(v) => v.display(),
                 };
-                rows.push(json!({
-                    "label": label,
-                    "column": col.label,
-                    "prev": shown(then),
-                    "now": shown(now),
-                    "dir": dir,
-                    "change": change,
-                }));
+                rows.push(CmpRow {
+                    label: label.clone(),
+                    column: col.label,
+                    prev: shown(then),
+                    now: shown(now),
+                    dir,
+                    change,
+                });
             }
         }
-        out.push(json!({
-            "key": t.def.key,
-            "name": t.def.name(),
-            "title": t.def.section,
-            "rows": rows,
-        }));
+        out.push(CmpTable {
+            key: t.def.key,
+            name: t.def.name(),
+            title: t.def.section,
+            rows,
+        });
     }
-    (J::Array(out), changed, total)
+    (out, changed, total)
 }
 
 impl Ctx<'_> {
