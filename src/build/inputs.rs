@@ -116,6 +116,16 @@ fn record_path(root: &Path, target: &Path) -> PathBuf {
         .join(sha256_hex(target.to_string_lossy().as_bytes()))
 }
 
+/// Where the page memo of the last build into `target` is kept (see `render::pages::stored`).
+pub fn memo_path(root: &Path, target: &Path) -> PathBuf {
+    let record = record_path(root, target);
+    let name = record
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    cache_dir(root).join("pages").join(format!("{name}.json"))
+}
+
 /// What the output folder holds now: its `SHA256SUMS`, and the name, size and modification
 /// time of every file and folder in it (a file added, removed or edited by hand since the
 /// build changes it).

@@ -9,7 +9,8 @@ use crate::diagnostics::Diagnostics;
 use crate::output::{self, OutputFile, StagingError};
 use crate::progress::{Progress, Silent};
 use crate::render::{
-    RenderMemo, RenderOptions, Theme, render_site_memo, render_site_with_progress,
+    RenderMemo, RenderOptions, Theme, render_site_memo, render_site_memo_with_progress,
+    render_site_with_progress,
 };
 use anyhow::{Context, Result};
 use std::path::Path;
@@ -105,18 +106,52 @@ pub fn default_output(root: &Path) -> std::path::PathBuf {
 }
 
 /// Render and write, with context naming the output folder.
-pub fn render_and_write(site: &Site, opts: &RenderOptions, target: &Path) -> Result<usize> {
+pub fn render_and_write(site: &Site, opts: &RenderOptions, target: &Path) -> Result<Written> {
     render_and_write_with_progress(site, opts, target, &Silent)
 }
 
-/// [`render_and_write`], reporting each report to `progress`.
+/// [`render_and_write`], reporting each report to `progress`. Pages whose inputs are those
+/// of the last build into `target` are not rendered again: the memo of that build, recorded
+/// in the cache folder, gives their keys, and they are taken from `target` as they are (see
+/// `render::pages::stored`); the files are the same as a clean build's.
 pub fn render_and_write_with_progress(
     site: &Site,
     opts: &RenderOptions,
     target: &Path,
     progress: &dyn Progress,
-) -> Result<usize> {
-    let files = render_with_progress(site, opts, progress)?;
+) -> Result<Written> {
+    let theme = Theme::load(&site.root, &site.config.theme)?;
+    let record = inputs::memo_path(&site.root, target);
+    let identity = inputs::binary_identity();
+    let mut memo = RenderMemo::load_stored(&record, target, &identity);
+    let files = render_site_memo_with_progress(site, &theme, opts, &mut memo, progress)?;
+    let files = {
+        let memo = &memo;
+        output::finish_with(files, &|f| memo.sha256_of(f))
+    };
+    // a record is only valid for the output it describes: gone before the swap
+    let _ = std::fs::remove_file(&record);
     write(target, &files).with_context(|| format!("输出到 {} 失败", target.display()))?;
-    Ok(files.len())
+    if let Some(sums) = files.iter().find(|f| f.path == "SHA256SUMS") {
+        // named after the target as it is now that it exists; without a record the next
+        // build renders everything: not an error
+        let record = inputs::memo_path(&site.root, target);
+        let _ = memo.save_stored(&record, &identity, &sums.bytes);
+    }
+    Ok(Written {
+        files: files.len(),
+        rendered: memo.rendered,
+        reused: memo.reused,
+    })
+}
+
+/// What [`render_and_write`] did.
+#[derive(Debug, Clone, Copy)]
+pub struct Written {
+    /// Files in the output.
+    pub files: usize,
+    /// Pages (a report page with its data files counting as one) rendered, and taken as they
+    /// were from the last build.
+    pub rendered: usize,
+    pub reused: usize,
 }

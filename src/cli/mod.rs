@@ -237,7 +237,12 @@ pub fn run(cli: Cli) -> Result<i32> {
                 return Ok(1);
             };
             build::inputs::forget(&root, &target);
-            let n = build::render_and_write_with_progress(site, &opts, &target, &ui.progress())?;
+            let w = build::render_and_write_with_progress(site, &opts, &target, &ui.progress())?;
+            ui.detail(format!(
+                "重新生成 {} 个页面，沿用上次生成的 {} 个",
+                w.rendered, w.reused
+            ));
+            let n = w.files;
             ui.info(format!(
                 "已生成 {} 份报告、{n} 个文件到 {}（用时 {}）",
                 site.reports.len(),

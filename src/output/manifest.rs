@@ -32,7 +32,7 @@ pub fn sha256sums_with(
         .map(|f| {
             (
                 f.path.as_str(),
-                known(f).unwrap_or_else(|| sha256_hex(&f.bytes)),
+                known(f).unwrap_or_else(|| sha256_hex(&f.read().unwrap_or_default())),
             )
         })
         .collect();

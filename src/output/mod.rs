@@ -17,7 +17,18 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputFile {
     pub path: String,
+    /// Empty when the file is [`InPlace`].
     pub bytes: Arc<Vec<u8>>,
+    /// Set when the bytes were not read into memory: `build` taking a page of its last build
+    /// as it is from the output folder (the staging writer links or copies it from there).
+    pub in_place: Option<InPlace>,
+}
+
+/// A file on disk holding an [`OutputFile`]'s bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InPlace {
+    pub path: std::path::PathBuf,
+    pub len: u64,
 }
 
 impl OutputFile {
@@ -25,6 +36,45 @@ impl OutputFile {
         OutputFile {
             path: path.into(),
             bytes: Arc::new(bytes.into()),
+            in_place: None,
+        }
+    }
+
+    /// The file at `path` of the output, whose bytes are those of `on_disk`.
+    pub fn in_place(path: impl Into<String>, on_disk: InPlace) -> Self {
+        OutputFile {
+            path: path.into(),
+            bytes: Arc::default(),
+            in_place: Some(on_disk),
+        }
+    }
+
+    /// Its size in bytes.
+    pub fn len(&self) -> u64 {
+        match &self.in_place {
+            Some(p) => p.len,
+            None => self.bytes.len() as u64,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Its bytes (read from disk when it is [`InPlace`]).
+    pub fn read(&self) -> std::io::Result<Arc<Vec<u8>>> {
+        match &self.in_place {
+            Some(p) => {
+                let bytes = std::fs::read(&p.path)?;
+                if bytes.len() as u64 != p.len {
+                    return Err(std::io::Error::other(format!(
+                        "{} changed while the site was built",
+                        p.path.display()
+                    )));
+                }
+                Ok(Arc::new(bytes))
+            }
+            None => Ok(Arc::clone(&self.bytes)),
         }
     }
 }

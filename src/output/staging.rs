@@ -152,8 +152,12 @@ fn fill_staging(target: &Path, staging: &Path, files: &[OutputFile]) -> Result<(
     let one_sync = cfg!(target_os = "linux");
     let write = |f: &OutputFile| {
         let p = staging.join(&f.path);
+        let bytes = f.read().map_err(io(f
+            .in_place
+            .as_ref()
+            .map_or(p.as_path(), |i| i.path.as_path())))?;
         let mut file = fs::File::create(&p).map_err(io(&p))?;
-        file.write_all(&f.bytes).map_err(io(&p))?;
+        file.write_all(&bytes).map_err(io(&p))?;
         if !one_sync {
             file.sync_all().map_err(io(&p))?;
         }
@@ -251,7 +255,7 @@ impl Reusable {
             return false;
         };
         meta.is_file()
-            && meta.len() == f.bytes.len() as u64
+            && meta.len() == f.len()
             && matches!((meta.modified(), self.written), (Ok(m), Some(w)) if m <= w)
     }
 }

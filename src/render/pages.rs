@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 mod county;
+mod stored;
 
 /// Column metadata of the government page spec (政府网站网页设计规范).
 const COLUMN_NAME: &str = "政府信息公开年报";
@@ -54,6 +55,9 @@ pub struct RenderMemo {
     pub rendered: usize,
     /// Time spent loading and checking before this render (set by the caller, for its log).
     pub loaded_in: std::time::Duration,
+    /// The keys of the build recorded on disk, when this memo was loaded from there (its
+    /// files are read from the output folder when reused).
+    stored: Option<stored::Stored>,
 }
 
 impl RenderMemo {
@@ -74,7 +78,7 @@ impl RenderMemo {
         for f in files {
             let h = old
                 .and_then(|o| o.hashes.get(&f.path).cloned())
-                .unwrap_or_else(|| crate::output::sha256_hex(&f.bytes));
+                .unwrap_or_else(|| crate::output::sha256_hex(&f.read().unwrap_or_default()));
             self.hashes.insert(f.path.clone(), h);
         }
     }
@@ -175,6 +179,17 @@ pub fn render_site_memo(
     memo: &mut RenderMemo,
 ) -> Result<Vec<OutputFile>> {
     render(site, theme, opts, Some(memo), &crate::progress::Silent)
+}
+
+/// [`render_site_memo`], reporting each report to `progress` (`build` with its stored memo).
+pub fn render_site_memo_with_progress(
+    site: &Site,
+    theme: &Theme,
+    opts: &RenderOptions,
+    memo: &mut RenderMemo,
+    progress: &dyn crate::progress::Progress,
+) -> Result<Vec<OutputFile>> {
+    render(site, theme, opts, Some(memo), progress)
 }
 
 fn render(
@@ -494,15 +509,13 @@ impl Ctx<'_> {
     /// those pages as they were (the search index aside, which reads the narrative).
     fn reuse_site_pages(&self, skeleton: [u8; 32]) -> Option<Vec<OutputFile>> {
         let m = self.memo.as_ref()?;
-        if m.old.skeleton != skeleton || m.old.pages.is_empty() || self.year_zips {
+        if m.old.skeleton != skeleton || self.year_zips {
             return None;
         }
+        let pages = m.all_pages(urls::SEARCH_INDEX)?;
         let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
-        let mut files = Vec::with_capacity(m.old.pages.len());
-        for (path, (key, file)) in &m.old.pages {
-            if path == urls::SEARCH_INDEX {
-                continue;
-            }
+        let mut files = Vec::with_capacity(pages.len());
+        for (path, key, file) in &pages {
             new.keep(path, *key, file, &m.old);
             files.push(OutputFile::clone(file));
         }
@@ -521,12 +534,10 @@ impl Ctx<'_> {
         let Some(m) = self.memo.as_ref() else {
             return make();
         };
-        if let Some((k, file)) = m.old.pages.get(path)
-            && *k == key
-        {
+        if let Some(file) = m.page(path, &key) {
             let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
-            new.keep(path, key, file, &m.old);
-            return Ok(OutputFile::clone(file));
+            new.keep(path, key, &file, &m.old);
+            return Ok(OutputFile::clone(&file));
         }
         let file = make()?;
         let hash = crate::output::sha256_hex(&file.bytes);
@@ -762,9 +773,9 @@ impl Ctx<'_> {
             previous.as_ref().map_or(b"\0".as_slice(), |p| &p.tables),
             previous.as_ref().map_or(b"\0".as_slice(), |p| &p.front),
         ]);
-        let (made, old) = match m.old.reports.get(&path) {
-            Some((k, made)) if *k == key => (Arc::clone(made), Some(&m.old)),
-            _ => (Arc::new(self.report_page(r, prev, next)?), None),
+        let (made, old) = match m.report(&path, &key) {
+            Some(made) => (made, Some(&m.old)),
+            None => (Arc::new(self.report_page(r, prev, next)?), None),
         };
         files.extend(made.iter().cloned());
         // hashed outside the lock, in this report's thread
