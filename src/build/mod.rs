@@ -124,6 +124,7 @@ pub fn render_and_write_with_progress(
     let record = inputs::memo_path(&site.root, target);
     let identity = inputs::binary_identity();
     let mut memo = RenderMemo::load_stored(&record, target, &identity);
+    memo.lean = true;
     let files = render_site_memo_with_progress(site, &theme, opts, &mut memo, progress)?;
     let files = {
         let memo = &memo;

@@ -94,12 +94,14 @@ const HEADER: [&str; 10] = [
 
 /// `data/all.csv` (UTF-8 with BOM, CRLF, a header row of the column names) from its rows,
 /// made by [`csv_rows`] (in order).
-pub fn csv_file(parts: &[&str]) -> Vec<u8> {
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 128);
+/// `len` is the parts' total length (the file is made in one allocation); parts given as
+/// owned strings are freed as soon as they are copied.
+pub fn csv_file<S: AsRef<str>>(parts: impl IntoIterator<Item = S>, len: usize) -> Vec<u8> {
+    let mut out = String::with_capacity(len + 128);
     out.push('\u{feff}');
     super::csv::line(&mut out, &HEADER);
     for p in parts {
-        out.push_str(p);
+        out.push_str(p.as_ref());
     }
     out.into_bytes()
 }
@@ -122,10 +124,15 @@ pub fn csv_rows(records: &[CellRecord<'_>]) -> String {
 
 /// `data/all.json` (an array of objects with the same fields; numbers as JSON numbers, text
 /// and blank cells as strings) from its items, made by [`json_items`] (in order).
-pub fn json_file(parts: &[&str]) -> Vec<u8> {
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>() + 4);
+/// `len` (the parts' total length plus one per part) and the parts as for [`csv_file`].
+pub fn json_file<S: AsRef<str>>(parts: impl IntoIterator<Item = S>, len: usize) -> Vec<u8> {
+    let mut out = String::with_capacity(len + 4);
     out.push('[');
-    for p in parts.iter().filter(|p| !p.is_empty()) {
+    for p in parts {
+        let p = p.as_ref();
+        if p.is_empty() {
+            continue;
+        }
         if out.len() > 1 {
             out.push(',');
         }
@@ -229,7 +236,7 @@ mod tests {
         }
         let items = json_items(&records);
         assert_eq!(items, plain(&records));
-        let file = json_file(&[&items]);
+        let file = json_file([&items], items.len() + 1);
         let parsed: serde_json::Value = serde_json::from_slice(&file).unwrap();
         assert_eq!(parsed.as_array().map(Vec::len), Some(records.len()));
     }

@@ -42,7 +42,7 @@ pub struct RenderMemo {
     /// Parts of the site-wide files, per report page path, under a hash of their inputs:
     /// its rows of `data/all.csv` and `data/all.json`, and its search tokens.
     data_rows: Parts<(String, String)>,
-    search_tokens: Parts<[Box<str>]>,
+    search_tokens: Parts<search::TokenSet>,
     /// The SHA-256 of every file above, by path (for `SHA256SUMS`).
     hashes: HashMap<String, String>,
     /// The hash of everything the pages other than the report pages and the search index are
@@ -58,6 +58,10 @@ pub struct RenderMemo {
     /// The keys of the build recorded on disk, when this memo was loaded from there (its
     /// files are read from the output folder when reused).
     stored: Option<stored::Stored>,
+    /// Keep only the pages and their hashes, not the parts of the site-wide files nor the
+    /// search index's lists: `build` records no more than that, and at 5,000 reports the
+    /// parts of `data/all.*` alone are hundreds of MB.
+    pub lean: bool,
 }
 
 impl RenderMemo {
@@ -268,7 +272,7 @@ fn render(
         memo: match (memo_in, memo.as_deref_mut()) {
             (Some(key), Some(m)) => {
                 let mut old = std::mem::take(m);
-                let loaded_in = old.loaded_in;
+                let (loaded_in, lean) = (old.loaded_in, old.lean);
                 if old.site != key {
                     old = RenderMemo::default();
                 }
@@ -278,6 +282,7 @@ fn render(
                     new: Mutex::new(RenderMemo {
                         site: key,
                         loaded_in,
+                        lean,
                         tera: templates_key.map(|k| (k, Arc::clone(&tera))),
                         ..RenderMemo::default()
                     }),
@@ -577,6 +582,9 @@ impl Ctx<'_> {
             })
             .collect();
         let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
+        if new.lean {
+            return made.into_iter().map(|(_, k, part)| (k, part)).collect();
+        }
         let parts = table_mut(&mut new);
         made.into_iter()
             .map(|(id, k, part)| {
@@ -602,7 +610,7 @@ impl Ctx<'_> {
                     &src.tables,
                 ])
             },
-            |r| search::report_tokens(self.site, r).into(),
+            |r| Arc::new(search::report_tokens(self.site, r)),
         );
         let docs: Vec<search::Doc> = reports
             .iter()
@@ -640,12 +648,15 @@ impl Ctx<'_> {
                 None => search::Postings::new(&docs),
             };
             let text = postings.script(&docs);
-            m.new.lock().unwrap_or_else(|e| e.into_inner()).postings = Some(postings);
+            let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
+            if !new.lean {
+                new.postings = Some(postings);
+            }
             Ok(OutputFile::new(urls::SEARCH_INDEX, text))
         })?;
         // reused: the lists are still those of these documents
         let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
-        if new.postings.is_none() {
+        if new.postings.is_none() && !new.lean {
             new.postings = m
                 .old_postings
                 .lock()
