@@ -121,6 +121,17 @@ pub fn render_and_write_with_progress(
     progress: &dyn Progress,
 ) -> Result<Written> {
     let theme = Theme::load(&site.root, &site.config.theme)?;
+    // this build's spill folder, removed when it ends (the output links what it needs)
+    let spill = Spill(
+        inputs::cache_dir(&site.root)
+            .join("spill")
+            .join(std::process::id().to_string()),
+    );
+    let _ = std::fs::remove_dir_all(&spill.0);
+    let opts = &RenderOptions {
+        spill_dir: Some(spill.0.clone()),
+        ..opts.clone()
+    };
     let record = inputs::memo_path(&site.root, target);
     let identity = inputs::binary_identity();
     let mut memo = RenderMemo::load_stored(&record, target, &identity);
@@ -144,6 +155,15 @@ pub fn render_and_write_with_progress(
         rendered: memo.rendered,
         reused: memo.reused,
     })
+}
+
+/// A folder removed when dropped.
+struct Spill(std::path::PathBuf);
+
+impl Drop for Spill {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// What [`render_and_write`] did.

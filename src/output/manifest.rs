@@ -29,12 +29,7 @@ pub fn sha256sums_with(
     let mut lines: Vec<(&str, String)> = files
         .par_iter()
         .filter(|f| f.path != "SHA256SUMS")
-        .map(|f| {
-            (
-                f.path.as_str(),
-                known(f).unwrap_or_else(|| sha256_hex(&f.read().unwrap_or_default())),
-            )
-        })
+        .map(|f| (f.path.as_str(), known(f).unwrap_or_else(|| f.sha256())))
         .collect();
     lines.sort();
     lines.iter().map(|(p, h)| format!("{h}  {p}\n")).collect()

@@ -152,6 +152,20 @@ fn fill_staging(target: &Path, staging: &Path, files: &[OutputFile]) -> Result<(
     let one_sync = cfg!(target_os = "linux");
     let write = |f: &OutputFile| {
         let p = staging.join(&f.path);
+        // a file already on disk (spilled, or the last build's): linked, or copied across
+        // filesystems
+        if let Some(from) = &f.in_place {
+            if fs::hard_link(&from.path, &p).is_ok() {
+                return Ok(());
+            }
+            fs::copy(&from.path, &p).map_err(io(&from.path))?;
+            if !one_sync {
+                fs::File::open(&p)
+                    .and_then(|file| file.sync_all())
+                    .map_err(io(&p))?;
+            }
+            return Ok(());
+        }
         let bytes = f.read().map_err(io(f
             .in_place
             .as_ref()

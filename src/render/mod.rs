@@ -31,4 +31,9 @@ pub struct RenderOptions {
     /// With `no_downloads`: still list the typeset documents on report pages, marked as made
     /// on request (the preview server produces them when they are asked for).
     pub preview_documents: bool,
+    /// Write the largest files (`data/all.csv`, `data/all.json`: hundreds of MB on a big
+    /// county site) here as soon as they are made instead of keeping them in memory until
+    /// the output is written (`build`: `<root>/.nianbao-cache/spill`; the staging writer links
+    /// them into the output). None: kept in memory (the preview).
+    pub spill_dir: Option<std::path::PathBuf>,
 }

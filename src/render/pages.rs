@@ -82,7 +82,7 @@ impl RenderMemo {
         for f in files {
             let h = old
                 .and_then(|o| o.hashes.get(&f.path).cloned())
-                .unwrap_or_else(|| crate::output::sha256_hex(&f.read().unwrap_or_default()));
+                .unwrap_or_else(|| f.sha256());
             self.hashes.insert(f.path.clone(), h);
         }
     }
@@ -157,6 +157,8 @@ struct Ctx<'a> {
     tera: Arc<tera::Tera>,
     base_url: Option<String>,
     site_json: J,
+    /// See [`RenderOptions::spill_dir`].
+    spill_dir: Option<std::path::PathBuf>,
 }
 
 /// Render the whole site. Fails on a template error (with the template named).
@@ -304,6 +306,7 @@ fn render(
         tera,
         base_url,
         site_json,
+        spill_dir: opts.spill_dir.clone(),
     };
 
     let what = if opts.no_downloads {
@@ -545,7 +548,7 @@ impl Ctx<'_> {
             return Ok(OutputFile::clone(&file));
         }
         let file = make()?;
-        let hash = crate::output::sha256_hex(&file.bytes);
+        let hash = file.sha256();
         let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
         new.hashes.insert(path.to_string(), hash);
         new.pages

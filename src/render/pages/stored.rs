@@ -198,7 +198,14 @@ impl Stored {
         if !meta.is_file() || meta.len() != len || meta.modified().ok()? > self.written {
             return None;
         }
-        Some(OutputFile::in_place(path, InPlace { path: p, len }))
+        Some(OutputFile::in_place(
+            path,
+            InPlace {
+                path: p,
+                len,
+                sha256: None,
+            },
+        ))
     }
 
     /// The site-wide page at `path`, when it was made under `key`.
