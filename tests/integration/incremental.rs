@@ -101,19 +101,7 @@ fn an_unchanged_build_touches_nothing_and_an_edit_rewrites_only_its_files() {
     );
 
     // and the output is exactly a clean build's
-    let clean = tempfile::tempdir().unwrap();
-    let clean_out = clean.path().join("site");
-    site.run(&[
-        "build",
-        "--no-downloads",
-        "--output",
-        clean_out.to_str().unwrap(),
-    ])
-    .expect_code(0);
-    assert!(
-        snapshot(&out) == snapshot(&clean_out),
-        "differs from a clean build"
-    );
+    assert_clean(&site, "one narrative edited");
 }
 
 /// "重新生成 N 个页面，沿用上次生成的 M 个" from `build -v` (on stderr): (N, M).
