@@ -72,6 +72,8 @@ fn main() -> anyhow::Result<()> {
     let site = PathBuf::from(args.next().unwrap_or_else(|| ".".into()));
     let runs: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(20);
     let debounce: u64 = args.next().and_then(|r| r.parse().ok()).unwrap_or(200);
+    // `tables`: save the report's tables.toml instead (a comment line appended)
+    let tables = args.next().is_some_and(|a| a == "tables");
     let bin = std::env::var("NIANBAO_BIN").unwrap_or_else(|_| "target/release/nianbao".into());
 
     let tmp = tempfile::tempdir()?;
@@ -81,8 +83,11 @@ fn main() -> anyhow::Result<()> {
     if site.join("themes").is_dir() {
         copy_dir(&site.join("themes"), &root.join("themes"))?;
     }
-    let report = first_report(&root.join("content"))
+    let mut report = first_report(&root.join("content"))
         .ok_or_else(|| anyhow::anyhow!("no report.md in {}", site.display()))?;
+    if tables {
+        report = report.with_file_name("tables.toml");
+    }
     let original = std::fs::read_to_string(&report)?;
 
     let mut child = Command::new(&bin)
@@ -117,8 +122,12 @@ fn main() -> anyhow::Result<()> {
     let mut times = Vec::new();
     for run in 0..=runs {
         let before = generation(port)?;
-        let text = format!("{original}\n本段为延迟测量第 {run} 次修改。\n");
-        let temp = report.with_file_name(".report.md.latency-tmp");
+        let text = if tables {
+            format!("{original}\n# 延迟测量第 {run} 次修改\n")
+        } else {
+            format!("{original}\n本段为延迟测量第 {run} 次修改。\n")
+        };
+        let temp = report.with_file_name(".latency-tmp");
         let saved = Instant::now();
         std::fs::write(&temp, text)?;
         std::fs::rename(&temp, &report)?;
