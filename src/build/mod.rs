@@ -10,7 +10,6 @@ use crate::output::{self, OutputFile, StagingError};
 use crate::progress::{Progress, Silent};
 use crate::render::{
     RenderMemo, RenderOptions, Theme, render_site_memo, render_site_memo_with_progress,
-    render_site_with_progress,
 };
 use anyhow::{Context, Result};
 use std::path::Path;
@@ -66,24 +65,9 @@ fn checked(loaded: Loaded, cache: Option<&mut CheckCache>) -> Checked {
     }
 }
 
-/// Phase 3: render the site to files, with the marker and SHA256SUMS added.
-pub fn render(site: &Site, opts: &RenderOptions) -> Result<Vec<OutputFile>> {
-    render_with_progress(site, opts, &Silent)
-}
-
-/// [`render`], reporting each report to `progress`.
-pub fn render_with_progress(
-    site: &Site,
-    opts: &RenderOptions,
-    progress: &dyn Progress,
-) -> Result<Vec<OutputFile>> {
-    let theme = Theme::load(&site.root, &site.config.theme)?;
-    let files = render_site_with_progress(site, &theme, opts, progress)?;
-    Ok(output::finish(files))
-}
-
-/// Phase 3 for the preview: the same files as [`render`], reusing from `memo` every page
-/// whose inputs are unchanged since the last call (and leaving this render's pages in it).
+/// Phase 3 for the preview: the site's files with the marker and SHA256SUMS (those `build`
+/// writes), reusing from `memo` every page whose inputs are unchanged since the last call
+/// (and leaving this render's pages in it).
 pub fn render_incremental(
     site: &Site,
     opts: &RenderOptions,
@@ -121,17 +105,6 @@ pub fn render_and_write_with_progress(
     progress: &dyn Progress,
 ) -> Result<Written> {
     let theme = Theme::load(&site.root, &site.config.theme)?;
-    // this build's spill folder, removed when it ends (the output links what it needs)
-    let spill = Spill(
-        inputs::cache_dir(&site.root)
-            .join("spill")
-            .join(std::process::id().to_string()),
-    );
-    let _ = std::fs::remove_dir_all(&spill.0);
-    let opts = &RenderOptions {
-        spill_dir: Some(spill.0.clone()),
-        ..opts.clone()
-    };
     let record = inputs::memo_path(&site.root, target);
     let identity = inputs::binary_identity();
     let mut memo = RenderMemo::load_stored(&record, target, &identity);
@@ -155,15 +128,6 @@ pub fn render_and_write_with_progress(
         rendered: memo.rendered,
         reused: memo.reused,
     })
-}
-
-/// A folder removed when dropped.
-struct Spill(std::path::PathBuf);
-
-impl Drop for Spill {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// What [`render_and_write`] did.

@@ -29,8 +29,6 @@ pub struct OutputFile {
 pub struct InPlace {
     pub path: std::path::PathBuf,
     pub len: u64,
-    /// Its SHA-256 (hex), when known (computed before it was written out).
-    pub sha256: Option<String>,
 }
 
 impl OutputFile {
@@ -69,33 +67,9 @@ impl OutputFile {
         self.len() == 0
     }
 
-    /// Its SHA-256 (hex): known for a spilled file, computed otherwise.
+    /// Its SHA-256 (hex).
     pub fn sha256(&self) -> String {
-        match self.in_place.as_ref().and_then(|p| p.sha256.clone()) {
-            Some(h) => h,
-            None => sha256_hex(&self.read().unwrap_or_default()),
-        }
-    }
-
-    /// Write `bytes` for `path` to `file` (a spill folder's) and keep only where they are.
-    pub fn spilled(
-        path: impl Into<String>,
-        bytes: Vec<u8>,
-        file: std::path::PathBuf,
-    ) -> std::io::Result<Self> {
-        let sha256 = sha256_hex(&bytes);
-        if let Some(dir) = file.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        std::fs::write(&file, &bytes)?;
-        Ok(OutputFile::in_place(
-            path,
-            InPlace {
-                path: file,
-                len: bytes.len() as u64,
-                sha256: Some(sha256),
-            },
-        ))
+        sha256_hex(&self.read().unwrap_or_default())
     }
 
     /// Its bytes (read from disk when it is [`InPlace`]).

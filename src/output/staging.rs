@@ -152,8 +152,8 @@ fn fill_staging(target: &Path, staging: &Path, files: &[OutputFile]) -> Result<(
     let one_sync = cfg!(target_os = "linux");
     let write = |f: &OutputFile| {
         let p = staging.join(&f.path);
-        // a file already on disk (spilled, or the last build's): linked, or copied across
-        // filesystems
+        // a page of the last build taken as it was (not read into memory): linked, or copied
+        // if linking fails
         if let Some(from) = &f.in_place {
             if fs::hard_link(&from.path, &p).is_ok() {
                 return Ok(());
@@ -166,12 +166,8 @@ fn fill_staging(target: &Path, staging: &Path, files: &[OutputFile]) -> Result<(
             }
             return Ok(());
         }
-        let bytes = f.read().map_err(io(f
-            .in_place
-            .as_ref()
-            .map_or(p.as_path(), |i| i.path.as_path())))?;
         let mut file = fs::File::create(&p).map_err(io(&p))?;
-        file.write_all(&bytes).map_err(io(&p))?;
+        file.write_all(&f.bytes).map_err(io(&p))?;
         if !one_sync {
             file.sync_all().map_err(io(&p))?;
         }

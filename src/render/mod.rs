@@ -11,10 +11,7 @@ pub mod tables_html;
 pub mod theme;
 pub mod urls;
 
-pub use pages::{
-    RenderMemo, render_site, render_site_memo, render_site_memo_with_progress,
-    render_site_with_progress,
-};
+pub use pages::{RenderMemo, render_site, render_site_memo, render_site_memo_with_progress};
 pub use theme::Theme;
 
 /// Options that change what is rendered (not how the model is read).
@@ -31,9 +28,4 @@ pub struct RenderOptions {
     /// With `no_downloads`: still list the typeset documents on report pages, marked as made
     /// on request (the preview server produces them when they are asked for).
     pub preview_documents: bool,
-    /// Write the largest files (`data/all.csv`, `data/all.json`: hundreds of MB on a big
-    /// county site) here as soon as they are made instead of keeping them in memory until
-    /// the output is written (`build`: `<root>/.nianbao-cache/spill`; the staging writer links
-    /// them into the output). None: kept in memory (the preview).
-    pub spill_dir: Option<std::path::PathBuf>,
 }

@@ -157,23 +157,11 @@ struct Ctx<'a> {
     tera: Arc<tera::Tera>,
     base_url: Option<String>,
     site_json: J,
-    /// See [`RenderOptions::spill_dir`].
-    spill_dir: Option<std::path::PathBuf>,
 }
 
 /// Render the whole site. Fails on a template error (with the template named).
 pub fn render_site(site: &Site, theme: &Theme, opts: &RenderOptions) -> Result<Vec<OutputFile>> {
     render(site, theme, opts, None, &crate::progress::Silent)
-}
-
-/// [`render_site`], reporting each report (page and downloads) to `progress` as it is done.
-pub fn render_site_with_progress(
-    site: &Site,
-    theme: &Theme,
-    opts: &RenderOptions,
-    progress: &dyn crate::progress::Progress,
-) -> Result<Vec<OutputFile>> {
-    render(site, theme, opts, None, progress)
 }
 
 /// Render the whole site, reusing from `memo` every file whose inputs are unchanged, and
@@ -306,7 +294,6 @@ fn render(
         tera,
         base_url,
         site_json,
-        spill_dir: opts.spill_dir.clone(),
     };
 
     let what = if opts.no_downloads {

@@ -104,6 +104,15 @@ fn an_unchanged_build_touches_nothing_and_an_edit_rewrites_only_its_files() {
     assert_clean(&site, "one narrative edited");
 }
 
+/// `-v build --no-downloads`, which must succeed: how many pages it rendered and reused, and
+/// what it printed on stderr.
+fn verbose_build(site: &Site) -> (usize, usize, String) {
+    let run = site.run(&["-v", "build", "--no-downloads"]);
+    run.expect_code(0);
+    let (n, m) = rendered_and_reused(&run.stderr);
+    (n, m, run.stderr)
+}
+
 /// "重新生成 N 个页面，沿用上次生成的 M 个" from `build -v` (on stderr): (N, M).
 fn rendered_and_reused(stderr: &str) -> (usize, usize) {
     let line = stderr
@@ -137,10 +146,8 @@ fn assert_clean(site: &Site, step: &str) {
 #[test]
 fn build_renders_again_only_the_pages_whose_inputs_changed() {
     let site = standard_site();
-    let first = site.run(&["-v", "build", "--no-downloads"]);
-    first.expect_code(0);
-    let (all, none) = rendered_and_reused(&first.stderr);
-    assert_eq!(none, 0, "{}", first.stderr);
+    let (all, none, log) = verbose_build(&site);
+    assert_eq!(none, 0, "{log}");
 
     // a narrative edit: its report page and the search index, nothing else
     let md = "content/ceshizhen/2023/report.md";
@@ -149,14 +156,8 @@ fn build_renders_again_only_the_pages_whose_inputs_changed() {
         site.read(md)
             .replace(&marker("ceshizhen", 2023), "【改过的正文】测试文本。"),
     );
-    let edited = site.run(&["-v", "build", "--no-downloads"]);
-    edited.expect_code(0);
-    assert_eq!(
-        rendered_and_reused(&edited.stderr),
-        (2, all - 2),
-        "{}",
-        edited.stderr
-    );
+    let (n, m, log) = verbose_build(&site);
+    assert_eq!((n, m), (2, all - 2), "{log}");
     assert!(
         site.out("2023/ceshizhen/index.html")
             .contains("【改过的正文】")
@@ -169,10 +170,8 @@ fn build_renders_again_only_the_pages_whose_inputs_changed() {
         org,
         site.read(org).replace("示例县财政局", "示例县财政局（改）"),
     );
-    let renamed = site.run(&["-v", "build", "--no-downloads"]);
-    renamed.expect_code(0);
-    let (n, m) = rendered_and_reused(&renamed.stderr);
-    assert!(n > 3 && m >= 5 && n + m == all, "{}", renamed.stderr);
+    let (n, m, log) = verbose_build(&site);
+    assert!(n > 3 && m >= 5 && n + m == all, "{log}");
     assert!(
         site.out("2024/shiliju/index.html")
             .contains("示例县财政局（改）")
@@ -191,28 +190,16 @@ fn build_renders_again_only_the_pages_whose_inputs_changed() {
     assert_eq!(tampered.len(), good.len());
     std::fs::write(&page, tampered).unwrap();
     site.write(md, site.read(md).replace("【改过的正文】", "【再改】"));
-    let again = site.run(&["-v", "build", "--no-downloads"]);
-    again.expect_code(0);
-    assert_eq!(
-        rendered_and_reused(&again.stderr),
-        (3, all - 3),
-        "{}",
-        again.stderr
-    );
+    let (n, m, log) = verbose_build(&site);
+    assert_eq!((n, m), (3, all - 3), "{log}");
     assert_eq!(std::fs::read(&page).unwrap(), good);
     assert_clean(&site, "hand-edited output");
 
     // the record gone (or the cache folder deleted): everything is rendered, same output
     std::fs::remove_dir_all(site.path(".nianbao-cache")).unwrap();
     site.write(md, site.read(md).replace("【再改】", "【三改】"));
-    let cold = site.run(&["-v", "build", "--no-downloads"]);
-    cold.expect_code(0);
-    assert_eq!(
-        rendered_and_reused(&cold.stderr),
-        (all, 0),
-        "{}",
-        cold.stderr
-    );
+    let (n, m, log) = verbose_build(&site);
+    assert_eq!((n, m), (all, 0), "{log}");
     assert_clean(&site, "no record");
 }
 

@@ -10,7 +10,7 @@ use crate::render::escape::html;
 use crate::render::urls;
 use crate::summary::decimal::Decimal;
 use crate::tables::{ReportTables, Value};
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use serde_json::{Value as J, json};
 use std::sync::Arc;
 
@@ -463,27 +463,21 @@ impl Ctx<'_> {
             let parts = rows
                 .iter_mut()
                 .map(|(_, p)| take_or_borrow(p, |p| &mut p.0, |p| &p.0));
-            self.big_file(urls::DATA_CSV, dataset::csv_file(parts, len))
+            Ok(OutputFile::new(
+                urls::DATA_CSV,
+                dataset::csv_file(parts, len),
+            ))
         })?;
         let json = self.keyed(urls::DATA_JSON, all, || {
             let len = rows.iter().map(|(_, p)| p.1.len() + 1).sum();
             let parts = rows
                 .iter_mut()
                 .map(|(_, p)| take_or_borrow(p, |p| &mut p.1, |p| &p.1));
-            self.big_file(urls::DATA_JSON, dataset::json_file(parts, len))
+            Ok(OutputFile::new(
+                urls::DATA_JSON,
+                dataset::json_file(parts, len),
+            ))
         })?;
         Ok(vec![csv, json])
-    }
-
-    /// A large file: written to the spill folder at once when there is one.
-    fn big_file(&self, path: &str, bytes: Vec<u8>) -> Result<OutputFile> {
-        match &self.spill_dir {
-            Some(dir) => {
-                let file = dir.join(path.replace('/', "_"));
-                OutputFile::spilled(path, bytes, file.clone())
-                    .with_context(|| format!("无法写入临时文件 {}", file.display()))
-            }
-            None => Ok(OutputFile::new(path, bytes)),
-        }
     }
 }

@@ -198,14 +198,7 @@ impl Stored {
         if !meta.is_file() || meta.len() != len || meta.modified().ok()? > self.written {
             return None;
         }
-        Some(OutputFile::in_place(
-            path,
-            InPlace {
-                path: p,
-                len,
-                sha256: None,
-            },
-        ))
+        Some(OutputFile::in_place(path, InPlace { path: p, len }))
     }
 
     /// The site-wide page at `path`, when it was made under `key`.
