@@ -131,23 +131,18 @@ impl RenderMemo {
     /// Record this memo at `record`, for the output whose `SHA256SUMS` is `sums` (written
     /// atomically: a temporary file renamed over it).
     pub fn save_stored(&self, record: &Path, identity: &str, sums: &[u8]) -> std::io::Result<()> {
-        let file = |path: &str, key: Option<&[u8; 32]>| {
-            let sha256 = self.hashes.get(path).cloned()?;
+        let file = |f: &OutputFile, key: Option<&[u8; 32]>| {
             Some(FileRecord {
-                path: path.to_string(),
+                path: f.path.clone(),
                 key: key.map(hex).unwrap_or_default(),
-                sha256,
-                len: 0,
+                sha256: self.hashes.get(&f.path).cloned()?,
+                len: f.len(),
             })
         };
         let mut pages: Vec<FileRecord> = self
             .pages
             .iter()
-            .filter_map(|(path, (key, f))| {
-                let mut r = file(path, Some(key))?;
-                r.len = f.len();
-                Some(r)
-            })
+            .filter_map(|(_, (key, f))| file(f, Some(key)))
             .collect();
         pages.sort_by(|a, b| a.path.cmp(&b.path));
         let mut reports: Vec<ReportRecord> = self
@@ -156,11 +151,7 @@ impl RenderMemo {
             .filter_map(|(path, (key, made))| {
                 let files = made
                     .iter()
-                    .map(|f| {
-                        let mut r = file(&f.path, None)?;
-                        r.len = f.len();
-                        Some(r)
-                    })
+                    .map(|f| file(f, None))
                     .collect::<Option<Vec<_>>>()?;
                 Some(ReportRecord {
                     path: path.clone(),
