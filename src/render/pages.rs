@@ -253,7 +253,11 @@ fn render(
             parts.push(name.as_bytes());
             parts.push(text.as_bytes());
         }
-        let settings = format!("{site_json}\n{base_url:?}\n{}", site.config.title);
+        // all of site.toml (the deadline, say, is read by the completeness pages alone)
+        let settings = format!(
+            "{site_json}\n{base_url:?}\n{}",
+            serde_json::to_string(&site.config).unwrap_or_default()
+        );
         parts.push(settings.as_bytes());
         digest(&parts)
     });

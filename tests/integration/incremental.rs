@@ -178,6 +178,17 @@ fn build_renders_again_only_the_pages_whose_inputs_changed() {
     );
     assert_clean(&site, "organisation renamed");
 
+    // a site setting that only the completeness pages read: the deadline
+    site.write(
+        "site.toml",
+        site.read("site.toml")
+            .replace(r#"deadline = "01-31""#, r#"deadline = "01-21""#),
+    );
+    let (n, _, log) = verbose_build(&site);
+    assert!(n > 0, "{log}");
+    assert!(site.out("2023/completeness.html").contains("逾期发布"));
+    assert_clean(&site, "deadline changed");
+
     // a page of the output edited by hand (then a source edit, so that there is a build):
     // the recorded memo is not trusted for it, the page is made again
     let page = site.path("output/2024/ceshizhen/index.html");
