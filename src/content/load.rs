@@ -237,12 +237,7 @@ fn load_site_with(root: &Path, cache: Option<&mut LoadCache>) -> Loaded {
         c.reports = kept;
     }
     Loaded {
-        site: Some(Site {
-            root: root.to_path_buf(),
-            config,
-            orgs,
-            reports,
-        }),
+        site: Some(Site::new(root.to_path_buf(), config, orgs, reports)),
         diagnostics: diags,
     }
 }

@@ -20,7 +20,12 @@ pub struct Site {
     /// Organisations by folder name.
     pub orgs: BTreeMap<String, Org>,
     /// Every report that loaded, newest year first, then by organisation folder name.
+    /// Edit reports in place only: their order and organisations are indexed (see
+    /// [`Site::new`]).
     pub reports: Vec<Report>,
+    /// Positions in `reports` by organisation, newest first: pages ask for an organisation's
+    /// reports once per report, which a scan of every report makes quadratic.
+    by_org: std::collections::HashMap<String, Vec<usize>>,
 }
 
 #[derive(Debug)]
@@ -65,6 +70,26 @@ impl Report {
 }
 
 impl Site {
+    /// A site of `orgs` and `reports` (newest year first, then by organisation folder name).
+    pub fn new(
+        root: PathBuf,
+        config: SiteConfig,
+        orgs: BTreeMap<String, Org>,
+        reports: Vec<Report>,
+    ) -> Site {
+        let mut by_org: std::collections::HashMap<String, Vec<usize>> = Default::default();
+        for (i, r) in reports.iter().enumerate() {
+            by_org.entry(r.org.clone()).or_default().push(i);
+        }
+        Site {
+            root,
+            config,
+            orgs,
+            reports,
+            by_org,
+        }
+    }
+
     pub fn org(&self, id: &str) -> Option<&Org> {
         self.orgs.get(id)
     }
@@ -78,6 +103,37 @@ impl Site {
 
     /// The reports of one organisation, newest first.
     pub fn reports_of<'a>(&'a self, org: &'a str) -> impl Iterator<Item = &'a Report> + 'a {
-        self.reports.iter().filter(move |r| r.org == org)
+        self.by_org
+            .get(org)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.reports[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_organisations_reports_are_those_of_a_scan_newest_first() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let site = super::load_site(root).site.unwrap();
+        let mut seen = 0;
+        for id in site.orgs.keys() {
+            let indexed: Vec<(&str, u16)> = site
+                .reports_of(id)
+                .map(|r| (r.org.as_str(), r.year))
+                .collect();
+            let scanned: Vec<(&str, u16)> = site
+                .reports
+                .iter()
+                .filter(|r| &r.org == id)
+                .map(|r| (r.org.as_str(), r.year))
+                .collect();
+            assert_eq!(indexed, scanned);
+            assert!(indexed.windows(2).all(|w| w[0].1 > w[1].1), "{indexed:?}");
+            seen += indexed.len();
+        }
+        assert_eq!(seen, site.reports.len());
+        assert_eq!(site.reports_of("no-such-org").count(), 0);
     }
 }
