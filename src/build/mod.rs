@@ -65,18 +65,21 @@ fn checked(loaded: Loaded, cache: Option<&mut CheckCache>) -> Checked {
     }
 }
 
-/// Phase 3 for the preview: the site's files with the marker and SHA256SUMS (those `build`
-/// writes), reusing from `memo` every page whose inputs are unchanged since the last call
-/// (and leaving this render's pages in it).
+/// Phase 3 for the preview: the site's files with the marker (those `build` writes but
+/// `SHA256SUMS`, which [`output::MemorySite`] makes when it is asked for), reusing from `memo`
+/// every page whose inputs are unchanged since the last call (and leaving this render's pages
+/// in it).
 pub fn render_incremental(
     site: &Site,
     opts: &RenderOptions,
     memo: &mut RenderMemo,
 ) -> Result<Vec<OutputFile>> {
     let theme = Theme::load(&site.root, &site.config.theme)?;
-    let files = render_site_memo(site, &theme, opts, memo)?;
-    let memo = &*memo;
-    Ok(output::finish_with(files, &|f| memo.sha256_of(f)))
+    memo.unhashed = true;
+    let mut files = render_site_memo(site, &theme, opts, memo)?;
+    files.push(OutputFile::new(output::MARKER, output::marker_text()));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
 }
 
 /// Phase 4 for `build`: write into a staging folder and swap it into `target`.

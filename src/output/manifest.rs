@@ -26,11 +26,16 @@ pub fn sha256sums_with(
     known: &(dyn Fn(&OutputFile) -> Option<String> + Sync),
 ) -> String {
     use rayon::prelude::*;
-    let mut lines: Vec<(&str, String)> = files
+    let lines: Vec<(&str, String)> = files
         .par_iter()
         .filter(|f| f.path != "SHA256SUMS")
         .map(|f| (f.path.as_str(), known(f).unwrap_or_else(|| f.sha256())))
         .collect();
+    sums_text(lines)
+}
+
+/// `SHA256SUMS` of (path, hash) lines, in any order.
+pub(super) fn sums_text(mut lines: Vec<(&str, String)>) -> String {
     lines.sort();
     lines.iter().map(|(p, h)| format!("{h}  {p}\n")).collect()
 }

@@ -5,7 +5,7 @@ mod manifest;
 mod memory;
 mod staging;
 
-pub use manifest::{MARKER, sha256_hex, sha256sums, sha256sums_with};
+pub use manifest::{MARKER, marker_text, sha256_hex, sha256sums, sha256sums_with};
 pub use memory::MemorySite;
 pub use staging::{StagingError, write_site};
 

@@ -46,7 +46,7 @@ pub struct RenderMemo {
     /// The SHA-256 of every file above, by path (for `SHA256SUMS`).
     hashes: HashMap<String, String>,
     /// The hash of everything the pages other than the report pages and the search index are
-    /// made from (see [`Ctx::skeleton`]).
+    /// made from (see [`Ctx::shape`]).
     skeleton: [u8; 32],
     /// The search index's posting lists, updated in place for the next edit.
     postings: Option<search::Postings>,
@@ -62,6 +62,10 @@ pub struct RenderMemo {
     /// search index's lists: `build` records no more than that, and at 5,000 reports the
     /// parts of `data/all.*` alone are hundreds of MB.
     pub lean: bool,
+    /// Keep no SHA-256 of the files: the preview, whose `SHA256SUMS` is made only when asked
+    /// for (see `output::MemorySite`); hashing `data/all.*` alone took ~30 ms of CPU per
+    /// tables.toml save at 1,000 reports.
+    pub unhashed: bool,
 }
 
 impl RenderMemo {
@@ -79,6 +83,9 @@ impl RenderMemo {
 
     /// Hashes of `files`: from `old` when reused, computed when new.
     fn hash_all(&mut self, files: &[OutputFile], old: Option<&RenderMemo>) {
+        if self.unhashed {
+            return;
+        }
         for f in files {
             let h = old
                 .and_then(|o| o.hashes.get(&f.path).cloned())
@@ -99,6 +106,8 @@ struct Memo {
     new: Mutex<RenderMemo>,
     /// Taken from `old` by the search index, which updates them.
     old_postings: Mutex<Option<search::Postings>>,
+    /// See [`RenderMemo::unhashed`].
+    unhashed: bool,
 }
 
 /// Hashes of a report's sources, computed once per render for the memo's keys.
@@ -157,6 +166,9 @@ struct Ctx<'a> {
     tera: Arc<tera::Tera>,
     base_url: Option<String>,
     site_json: J,
+    /// With a memo: the hash of the site's structure (see [`Ctx::shape`]), set once the
+    /// report pages are rendered.
+    structure: [u8; 32],
 }
 
 /// Render the whole site. Fails on a template error (with the template named).
@@ -266,17 +278,19 @@ fn render(
         memo: match (memo_in, memo.as_deref_mut()) {
             (Some(key), Some(m)) => {
                 let mut old = std::mem::take(m);
-                let (loaded_in, lean) = (old.loaded_in, old.lean);
+                let (loaded_in, lean, unhashed) = (old.loaded_in, old.lean, old.unhashed);
                 if old.site != key {
                     old = RenderMemo::default();
                 }
                 Some(Memo {
+                    unhashed,
                     old_postings: Mutex::new(old.postings.take()),
                     old,
                     new: Mutex::new(RenderMemo {
                         site: key,
                         loaded_in,
                         lean,
+                        unhashed,
                         tera: templates_key.map(|k| (k, Arc::clone(&tera))),
                         ..RenderMemo::default()
                     }),
@@ -298,7 +312,9 @@ fn render(
         tera,
         base_url,
         site_json,
+        structure: [0; 32],
     };
+    let mut ctx = ctx;
 
     let what = if opts.no_downloads {
         "生成报告页面"
@@ -336,7 +352,11 @@ fn render(
         ctx.exporter.prune_cache();
     }
     files.extend(zips);
-    let skeleton = ctx.memo.as_ref().map(|_| ctx.skeleton());
+    let skeleton = ctx.memo.as_ref().map(|_| ctx.shape());
+    if let Some((structure, _)) = skeleton {
+        ctx.structure = structure;
+    }
+    let skeleton = skeleton.map(|(_, skeleton)| skeleton);
     if let (Some(m), Some(k)) = (&ctx.memo, skeleton) {
         m.new.lock().unwrap_or_else(|e| e.into_inner()).skeleton = k;
     }
@@ -364,19 +384,32 @@ fn render(
 }
 
 /// The site-wide pages (all but the report pages and their downloads), in parallel: each
-/// reads the site, none another's output.
+/// reads the site, none another's output. What each reads besides the site's structure is
+/// said here, for the memo (see [`Ctx::site_page`]); the comparison pages, data files and
+/// search index key themselves.
 fn site_pages(ctx: &Ctx<'_>) -> Result<Vec<OutputFile>> {
     let site = ctx.site;
     let years = site.years();
     let of_years: Vec<Vec<OutputFile>> = years
         .par_iter()
-        .map(|&y| Ok(vec![ctx.year_page(y)?, ctx.completeness_page(y)?]))
+        .map(|&y| {
+            Ok(vec![
+                ctx.site_page(&urls::year(y), &[], || ctx.year_page(y))?,
+                ctx.site_page(&urls::completeness(y), &[], || ctx.completeness_page(y))?,
+            ])
+        })
         .collect::<Result<_>>()?;
     let orgs: Vec<&crate::content::Org> = site.orgs.values().collect();
     let of_orgs: Vec<Vec<OutputFile>> = orgs
         .par_iter()
         .map(|o| {
-            let mut v = vec![ctx.org_page(&o.id)?];
+            // an organisation's page shows figures and charts of its reports' tables
+            let tables: Vec<[u8; 32]> = site
+                .reports_of(&o.id)
+                .map(|r| ctx.sources(r).tables)
+                .collect();
+            let tables: Vec<&[u8]> = tables.iter().map(|t| t.as_slice()).collect();
+            let mut v = vec![ctx.site_page(&urls::org(&o.id), &tables, || ctx.org_page(&o.id))?];
             v.extend(ctx.compare_pages(o)?);
             Ok(v)
         })
@@ -384,13 +417,17 @@ fn site_pages(ctx: &Ctx<'_>) -> Result<Vec<OutputFile>> {
     let singles: [PagesOf; 9] = [
         |c| c.data_files(),
         |c| c.search_index().map(|f| vec![f]),
-        |c| c.home_page().map(|f| vec![f]),
-        |c| c.not_found_page().map(|f| vec![f]),
-        |c| c.sitemap().map(|f| vec![f]),
-        |c| c.sitemap_page().map(|f| vec![f]),
-        |c| c.statement_page().map(|f| vec![f]),
-        |c| c.search_page().map(|f| vec![f]),
-        |c| c.feed().map(|f| vec![f]),
+        |c| Ok(vec![c.site_page(&urls::home(), &[], || c.home_page())?]),
+        |c| Ok(vec![c.site_page("404.html", &[], || c.not_found_page())?]),
+        |c| Ok(vec![c.site_page("sitemap.xml", &[], || c.sitemap())?]),
+        |c| Ok(vec![c.site_page("sitemap.html", &[], || c.sitemap_page())?]),
+        |c| {
+            Ok(vec![
+                c.site_page("statement.html", &[], || c.statement_page())?,
+            ])
+        },
+        |c| Ok(vec![c.site_page("search.html", &[], || c.search_page())?]),
+        |c| Ok(vec![c.site_page("feed.xml", &[], || c.feed())?]),
     ];
     let of_site: Vec<Vec<OutputFile>> = singles
         .par_iter()
@@ -425,16 +462,38 @@ fn human_size(n: u64) -> String {
 }
 
 impl Ctx<'_> {
+    /// The page at `path` rendered from `template` with [`context`](Self::context)`(path,
+    /// page, extra)`. Memoised by the callers: report pages under their sources (see
+    /// `report_files`), the others under the site's structure (see [`site_page`](Self::site_page)).
     fn render(&self, template: &str, path: &str, page: J, extra: J) -> Result<OutputFile> {
-        let value = self.context(path, page, extra);
-        // report pages are memoised from their sources (see `report_files`); the others
-        // from their whole context
-        if self.memo.is_none() || template == "report.html" {
-            return self.render_now(template, path, value);
+        self.render_now(template, path, self.context(path, page, extra))
+    }
+
+    /// A site-wide page at `path` made by `make`, which reads the site's structure (see
+    /// [`shape`](Self::shape)), the settings and theme (the memo's own key) and nothing else
+    /// but `inputs`: with a memo, the page of the last render under the same key, its context
+    /// not even built.
+    fn site_page(
+        &self,
+        path: &str,
+        inputs: &[&[u8]],
+        make: impl FnOnce() -> Result<OutputFile>,
+    ) -> Result<OutputFile> {
+        if self.memo.is_none() {
+            return make();
         }
-        let context = serde_json::to_vec(&value).unwrap_or_default();
-        let key = digest(&[template.as_bytes(), path.as_bytes(), &context]);
-        self.keyed(path, key, || self.render_now(template, path, value))
+        let mut k = Key::default();
+        k.part(b"site page");
+        k.part(&self.structure);
+        k.part(path.as_bytes());
+        for p in inputs {
+            k.part(p);
+        }
+        self.keyed(path, k.finish(), || {
+            let file = make()?;
+            debug_assert_eq!(file.path, path, "a site page made under another path");
+            Ok(file)
+        })
     }
 
     /// The template context of the page at `path`: the site, the column, `page` (with
@@ -474,12 +533,14 @@ impl Ctx<'_> {
             .unwrap_or_else(|| Sources::of(r))
     }
 
-    /// The hash of everything the site-wide pages (years, organisations, comparisons,
-    /// completeness, data, home, sitemap, feed, search page, …) are made from: every
-    /// organisation's settings and every report's place, title, front matter, tables and
-    /// attachments. Only report pages and the search index read the narrative, so an edit of
-    /// the narrative alone leaves it unchanged.
-    fn skeleton(&self) -> [u8; 32] {
+    /// Two hashes of what the site-wide pages are made from. The structure: every
+    /// organisation's settings and every report's place, title, front matter and attachments
+    /// (all that the year, completeness, home, sitemap, feed and search pages read; an
+    /// organisation's page reads its reports' tables too). The skeleton: the structure and
+    /// every report's tables, everything any site-wide page (comparisons and data files
+    /// included) is made from. Only report pages and the search index read the narrative, so
+    /// an edit of the narrative alone leaves both unchanged; of tables, the structure.
+    fn shape(&self) -> ([u8; 32], [u8; 32]) {
         let mut k = Key::default();
         for (id, org) in &self.site.orgs {
             k.part(id.as_bytes());
@@ -495,16 +556,21 @@ impl Ctx<'_> {
             k.part(&r.year.to_le_bytes());
             k.part(r.title.as_bytes());
             k.part(&src.front);
-            k.part(&src.tables);
             for a in &r.attachments {
                 k.part(a.name.as_bytes());
                 k.part(&a.size.to_le_bytes());
             }
         }
-        k.finish()
+        let structure = k.finish();
+        let mut k = Key::default();
+        k.part(&structure);
+        for r in &self.site.reports {
+            k.part(&self.sources(r).tables);
+        }
+        (structure, k.finish())
     }
 
-    /// With a memo whose site-wide pages were made from the same [`skeleton`](Self::skeleton):
+    /// With a memo whose site-wide pages were made from the same skeleton (see [`shape`](Self::shape)):
     /// those pages as they were (the search index aside, which reads the narrative).
     fn reuse_site_pages(&self, skeleton: [u8; 32]) -> Option<Vec<OutputFile>> {
         let m = self.memo.as_ref()?;
@@ -539,9 +605,11 @@ impl Ctx<'_> {
             return Ok(OutputFile::clone(&file));
         }
         let file = make()?;
-        let hash = file.sha256();
+        let hash = (!m.unhashed).then(|| file.sha256());
         let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
-        new.hashes.insert(path.to_string(), hash);
+        if let Some(hash) = hash {
+            new.hashes.insert(path.to_string(), hash);
+        }
         new.pages
             .insert(path.to_string(), (key, Arc::new(file.clone())));
         new.rendered += 1;
@@ -784,7 +852,10 @@ impl Ctx<'_> {
         };
         files.extend(made.iter().cloned());
         // hashed outside the lock, in this report's thread
-        let mut hashes = RenderMemo::default();
+        let mut hashes = RenderMemo {
+            unhashed: m.unhashed,
+            ..RenderMemo::default()
+        };
         hashes.hash_all(&made, old);
         let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
         new.hashes.extend(hashes.hashes);

@@ -164,6 +164,19 @@ fn build_renders_again_only_the_pages_whose_inputs_changed() {
     );
     assert_clean(&site, "narrative edit");
 
+    // a figure: the report's page, the next year's (its year-over-year figures), the
+    // organisation's page (its charts), the two comparisons it is in, the data files and the
+    // search index; no year, completeness or other organisation's page
+    let tables = "content/ceshizhen/2023/tables.toml";
+    site.write(
+        tables,
+        site.read(tables)
+            .replace("review = [1, 0, 0, 0, 1]", "review = [2, 0, 0, 0, 2]"),
+    );
+    let (n, m, log) = verbose_build(&site);
+    assert_eq!((n, m), (8, all - 8), "{log}");
+    assert_clean(&site, "tables edit");
+
     // an organisation renamed: its pages and the site-wide ones, not the other's reports
     let org = "content/shiliju/org.toml";
     site.write(
