@@ -1,6 +1,11 @@
 //! Writing a built site atomically: everything goes into a staging folder beside the target,
 //! which replaces the target only when it is complete. A failed build leaves the previous
 //! output untouched; a folder that nianbao did not create is never replaced.
+//!
+//! Where the system exchanges two folders in one step (Linux), the output it replaced is kept
+//! beside it as the *spare* (`.<name>.nianbao-spare`, its files mostly hard links to the
+//! output's), and the next build brings the spare up to date as its staging folder instead of
+//! making every folder and link again: after an edit of one report, a few files change.
 
 use super::{MARKER, OutputFile};
 use rayon::prelude::*;
@@ -47,15 +52,22 @@ fn io(p: &Path) -> impl FnOnce(std::io::Error) -> StagingError + '_ {
 
 /// Sibling paths used while swapping: `.<name>.nianbao-staging` and `.<name>.nianbao-old`.
 fn siblings(target: &Path) -> (PathBuf, PathBuf) {
+    (sibling(target, "staging"), sibling(target, "old"))
+}
+
+/// `.<name>.nianbao-<what>` beside `target`.
+fn sibling(target: &Path, what: &str) -> PathBuf {
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "output".into());
     let parent = target.parent().unwrap_or(Path::new("."));
-    (
-        parent.join(format!(".{name}.nianbao-staging")),
-        parent.join(format!(".{name}.nianbao-old")),
-    )
+    parent.join(format!(".{name}.nianbao-{what}"))
+}
+
+/// The previous output kept beside `target` for the next build (see the module's text).
+pub fn spare_of(target: &Path) -> PathBuf {
+    sibling(target, "spare")
 }
 
 fn is_ours_or_empty(dir: &Path) -> Result<bool, StagingError> {
@@ -95,7 +107,14 @@ pub fn write_site(target: &Path, files: &[OutputFile]) -> Result<(), StagingErro
     if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs::create_dir_all(parent).map_err(io(parent))?;
     }
-    let result = fill_staging(target, &staging, files);
+    // the spare becomes the staging folder (a rename: a crash from here on leaves a staging
+    // folder, which the next build removes)
+    let spare = spare_of(target);
+    let from_spare = spare.is_dir() && fs::rename(&spare, &staging).is_ok();
+    if spare.exists() && !from_spare {
+        let _ = fs::remove_dir_all(&spare);
+    }
+    let result = fill_staging(target, &staging, files, from_spare);
     if let Err(e) = result {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
@@ -106,8 +125,10 @@ pub fn write_site(target: &Path, files: &[OutputFile]) -> Result<(), StagingErro
         if let Some(parent) = target.parent() {
             sync_dir(parent);
         }
-        // `staging` now holds the previous site
-        fs::remove_dir_all(&staging).map_err(io(&staging))?;
+        // `staging` now holds the previous site: the next build's spare
+        if fs::rename(&staging, &spare).is_err() {
+            fs::remove_dir_all(&staging).map_err(io(&staging))?;
+        }
         return Ok(());
     }
     let had_old = target.exists();
@@ -132,9 +153,14 @@ pub fn write_site(target: &Path, files: &[OutputFile]) -> Result<(), StagingErro
 
 /// Write every file into `staging`, and make it durable before the swap. A file whose content
 /// is the same as in the current output (by the two `SHA256SUMS`) is hard-linked from there
-/// instead of written: an edit rewrites only what it changed.
-fn fill_staging(target: &Path, staging: &Path, files: &[OutputFile]) -> Result<(), StagingError> {
-    fs::create_dir_all(staging).map_err(io(staging))?;
+/// instead of written: an edit rewrites only what it changed. `from_spare`: `staging` holds
+/// an earlier output (the spare), whose files are kept where they are already right.
+fn fill_staging(
+    target: &Path,
+    staging: &Path,
+    files: &[OutputFile],
+    from_spare: bool,
+) -> Result<(), StagingError> {
     let mut dirs = BTreeSet::new();
     for f in files {
         if !safe_relative(&f.path) {
@@ -144,6 +170,18 @@ fn fill_staging(target: &Path, staging: &Path, files: &[OutputFile]) -> Result<(
             dirs.insert(dir);
         }
     }
+    let kept = if from_spare {
+        let kept = Spare::update(staging, files);
+        if kept.is_none() {
+            // not a complete earlier output: start afresh
+            fs::remove_dir_all(staging).map_err(io(staging))?;
+        }
+        kept
+    } else {
+        None
+    };
+    let kept = kept.unwrap_or_default();
+    fs::create_dir_all(staging).map_err(io(staging))?;
     for dir in &dirs {
         let p = staging.join(dir);
         fs::create_dir_all(&p).map_err(io(&p))?;
@@ -177,6 +215,9 @@ fn fill_staging(target: &Path, staging: &Path, files: &[OutputFile]) -> Result<(
     let (sums, rest): (Vec<&OutputFile>, Vec<&OutputFile>) =
         files.iter().partition(|f| f.path == "SHA256SUMS");
     rest.par_iter().try_for_each(|f| {
+        if kept.contains(f.path.as_str()) {
+            return Ok(());
+        }
         if reuse.has(target, f)
             && fs::hard_link(target.join(&f.path), staging.join(&f.path)).is_ok()
         {
@@ -215,6 +256,121 @@ fn sync_filesystem(dir: &Path) -> Result<(), StagingError> {
 
 #[cfg(not(target_os = "linux"))]
 fn sync_filesystem(_dir: &Path) -> Result<(), StagingError> {
+    Ok(())
+}
+
+/// Bringing the spare (an earlier output, now the staging folder) up to the new files.
+struct Spare;
+
+impl Spare {
+    /// Remove from `staging` every file and folder that is not right for `files`: those the
+    /// new site does not have, those whose content differs (by the spare's `SHA256SUMS` and the
+    /// new one), those changed since the spare was written (by size and time) and anything
+    /// not a plain file; and the spare's `SHA256SUMS` first, so that nothing half-updated
+    /// looks complete. Returns the paths kept, or None when `staging` is no complete output
+    /// (then nothing is kept).
+    ///
+    /// Files are only ever removed here, never written over: many are hard links to the
+    /// current output's files, which must not change before the swap.
+    fn update(staging: &Path, files: &[OutputFile]) -> Option<std::collections::HashSet<String>> {
+        if !staging.join(MARKER).is_file() {
+            return None;
+        }
+        let sums_path = staging.join("SHA256SUMS");
+        let old = fs::read_to_string(&sums_path).ok()?;
+        let written = fs::metadata(&sums_path).ok()?.modified().ok()?;
+        fs::remove_file(&sums_path).ok()?;
+        let old = parse_sums(&old);
+        let new_sums = files.iter().find(|f| f.path == "SHA256SUMS")?;
+        let new = parse_sums(std::str::from_utf8(&new_sums.bytes).unwrap_or(""));
+        let wanted: HashMap<&str, &OutputFile> =
+            files.iter().map(|f| (f.path.as_str(), f)).collect();
+        // folders the new site needs: every ancestor of its files
+        let mut folders: std::collections::HashSet<&str> = Default::default();
+        for f in files {
+            let mut p = f.path.as_str();
+            while let Some((dir, _)) = p.rsplit_once('/') {
+                if !folders.insert(dir) {
+                    break;
+                }
+                p = dir;
+            }
+        }
+        let mut listing = Vec::new();
+        list_tree(staging, "", &mut listing).ok()?;
+        let verdicts: Vec<(&(String, fs::Metadata), bool)> = listing
+            .par_iter()
+            .map(|entry| {
+                let (rel, meta) = entry;
+                let keep = if meta.is_dir() {
+                    folders.contains(rel.as_str())
+                } else {
+                    meta.is_file()
+                        && wanted.get(rel.as_str()).is_some_and(|f| {
+                            old.contains_key(rel.as_str())
+                                && old.get(rel.as_str()) == new.get(rel.as_str())
+                                && meta.len() == f.len()
+                                && meta.modified().is_ok_and(|m| m <= written)
+                        })
+                };
+                (entry, keep)
+            })
+            .collect();
+        let mut kept = std::collections::HashSet::new();
+        // files first, then folders deepest first (a folder removed takes what is in it)
+        for ((rel, meta), keep) in &verdicts {
+            let p = staging.join(rel);
+            if *keep {
+                if !meta.is_dir() {
+                    kept.insert(rel.clone());
+                }
+            } else if !meta.is_dir() {
+                fs::remove_file(&p).ok()?;
+            }
+        }
+        let mut gone: Vec<&String> = verdicts
+            .iter()
+            .filter(|((_, meta), keep)| meta.is_dir() && !keep)
+            .map(|((rel, _), _)| rel)
+            .collect();
+        gone.sort_by_key(|r| std::cmp::Reverse(r.len()));
+        for rel in gone {
+            let p = staging.join(rel);
+            if p.exists() {
+                fs::remove_dir_all(&p).ok()?;
+            }
+        }
+        Some(kept)
+    }
+}
+
+/// Every entry below `dir` (not following symlinks), as (`/`-separated path relative to the
+/// tree's root, its metadata); `prefix` is `dir`'s own relative path.
+fn list_tree(
+    dir: &Path,
+    prefix: &str,
+    out: &mut Vec<(String, fs::Metadata)>,
+) -> std::io::Result<()> {
+    for e in fs::read_dir(dir)? {
+        let e = e?;
+        let name = e.file_name();
+        let Some(name) = name.to_str() else {
+            // not a name nianbao writes: the spare is not used
+            return Err(std::io::Error::other("a name that is not UTF-8"));
+        };
+        let rel = if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let meta = fs::symlink_metadata(e.path())?;
+        if meta.is_dir() {
+            out.push((rel.clone(), meta));
+            list_tree(&e.path(), &rel, out)?;
+        } else {
+            out.push((rel, meta));
+        }
+    }
     Ok(())
 }
 
@@ -352,11 +508,99 @@ mod tests {
         write_site(&out, &site("2")).unwrap();
         assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "2");
         assert!(!out.join("stale.html").exists());
-        let names: Vec<_> = fs::read_dir(dir.path())
+        let mut names: Vec<_> = fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
-        assert_eq!(names, vec!["output"]);
+        names.sort();
+        // beside it only the spare, where the system swaps folders in one step
+        let expected: &[&str] = if cfg!(target_os = "linux") {
+            &[".output.nianbao-spare", "output"]
+        } else {
+            &["output"]
+        };
+        assert_eq!(names, expected);
+    }
+
+    /// Every file below `dir`, by relative path.
+    fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+        let mut list = Vec::new();
+        list_tree(dir, "", &mut list).unwrap();
+        list.into_iter()
+            .filter(|(_, m)| m.is_file())
+            .map(|(rel, _)| {
+                let bytes = fs::read(dir.join(&rel)).unwrap();
+                (rel, bytes)
+            })
+            .collect()
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_spare_is_brought_up_to_date_without_touching_the_output() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("output");
+        let spare = spare_of(&out);
+        // a/e.html changes only in version 3, when its copy in the spare is shared with the
+        // output: it must be replaced there, not written through the link
+        let v = |index: &str, extra: Option<&str>| {
+            let e = if index == "3" { "E" } else { "e" };
+            let mut files = vec![
+                OutputFile::new("index.html", index.to_string()),
+                OutputFile::new("a/e.html", e),
+                OutputFile::new("a/b.html", "b"),
+                OutputFile::new("a/deep/c.html", "c"),
+            ];
+            if let Some(x) = extra {
+                files.push(OutputFile::new("gone/x.html", x.to_string()));
+            }
+            finish(files)
+        };
+        let clean = |files: &[OutputFile]| {
+            let d = tempfile::tempdir().unwrap();
+            let o = d.path().join("o");
+            write_site(&o, files).unwrap();
+            tree(&o)
+        };
+        write_site(&out, &v("1", Some("x"))).unwrap();
+        assert!(!spare.exists(), "nothing replaced yet");
+        write_site(&out, &v("2", Some("x"))).unwrap();
+        assert_eq!(
+            tree(&spare),
+            clean(&v("1", Some("x"))),
+            "the spare is version 1"
+        );
+
+        // version 3 is made from the spare (version 1): the output of version 2 is not
+        // written through the links they share, and becomes the spare as it was
+        let ino = |root: &Path, p: &str| fs::metadata(root.join(p)).unwrap().ino();
+        let b = ino(&out, "a/b.html");
+        assert_eq!(ino(&spare, "a/b.html"), b, "shared");
+        assert_eq!(ino(&spare, "a/e.html"), ino(&out, "a/e.html"), "shared");
+        // things the spare must not keep: a stray file, a file edited after it was written
+        // (same size), a folder the new site does not have
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        fs::write(spare.join("stray.html"), "stray").unwrap();
+        // (replaced, not written through the link it shares with the output)
+        fs::remove_file(spare.join("a/deep/c.html")).unwrap();
+        fs::write(spare.join("a/deep/c.html"), "C").unwrap();
+        fs::create_dir_all(spare.join("stray/dir")).unwrap();
+        write_site(&out, &v("3", None)).unwrap();
+        assert_eq!(tree(&out), clean(&v("3", None)));
+        assert_eq!(ino(&out, "a/b.html"), b, "an unchanged file kept");
+        assert_eq!(
+            tree(&spare),
+            clean(&v("2", Some("x"))),
+            "the spare is version 2"
+        );
+        assert!(!out.join("gone").exists() && !out.join("stray").exists());
+
+        // a spare that is no complete output is not used, and not a problem
+        fs::remove_file(spare.join("SHA256SUMS")).unwrap();
+        write_site(&out, &v("4", None)).unwrap();
+        assert_eq!(tree(&out), clean(&v("4", None)));
+        assert_eq!(tree(&spare), clean(&v("3", None)));
     }
 
     #[test]

@@ -131,6 +131,11 @@ fn sigkill_at_random_moments_never_leaves_a_partial_site() {
         .filter(|e| e.contains("nianbao-staging") || e.contains("nianbao-old"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+    // the spare the next build starts from, when there is one, is a complete earlier output
+    let spare = site.path(".output.nianbao-spare");
+    if spare.exists() {
+        assert_complete(&spare, "the spare");
+    }
 }
 
 #[test]
