@@ -80,6 +80,24 @@ pub fn tokens(text: &str) -> TokenSet {
 pub struct TokenSet(Box<str>);
 
 impl TokenSet {
+    /// The set as one string, a token per line (to keep it between builds).
+    pub fn as_text(&self) -> &str {
+        &self.0
+    }
+
+    /// A set kept by [`as_text`](Self::as_text); None unless sorted, each token once, as
+    /// [`tokens`] makes them.
+    pub fn from_text(text: &str) -> Option<TokenSet> {
+        let mut last: Option<&str> = None;
+        for t in text.split('\n') {
+            if t.is_empty() || last.is_some_and(|l| l >= t) {
+                return None;
+            }
+            last = Some(t);
+        }
+        Some(TokenSet(text.into()))
+    }
+
     /// The tokens, in order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         self.0.split('\n').filter(|t| !t.is_empty())

@@ -432,6 +432,7 @@ impl Ctx<'_> {
         let reports = dataset::report_order(site);
         let rows = self.parts(
             &reports,
+            false,
             |m| &m.data_rows,
             |m| &mut m.data_rows,
             |r| {

@@ -84,11 +84,64 @@ fn unhex(s: &str) -> Option<[u8; 32]> {
     Some(k)
 }
 
+/// The first line of a file of search tokens (see [`tokens_path`]).
+const TOKENS_HEADER: &str = "nianbao search tokens 1";
+
+/// Where the search tokens of each report are kept beside the record at `record`. They are
+/// kept under the hash of what they are made from, so they hold for any output, but only for
+/// the binary that made them (the tokeniser may change).
+fn tokens_path(record: &Path) -> PathBuf {
+    record.with_extension("tokens")
+}
+
+/// `header`, `identity`, then per report: its page path, the key (hex), the byte length of
+/// its tokens and the tokens (one per line), each on a line.
+fn tokens_text(identity: &str, parts: &super::Parts<crate::render::search::TokenSet>) -> String {
+    let mut entries: Vec<_> = parts.iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    let mut out = format!("{TOKENS_HEADER}\n{identity}\n");
+    for (path, (key, set)) in entries {
+        let text = set.as_text();
+        out.push_str(&format!("{path}\n{}\n{}\n{text}\n", hex(key), text.len()));
+    }
+    out
+}
+
+/// The tokens of [`tokens_text`], when it is whole and made by `identity`.
+fn parse_tokens(
+    text: &str,
+    identity: &str,
+) -> Option<super::Parts<crate::render::search::TokenSet>> {
+    let rest = text.strip_prefix(TOKENS_HEADER)?.strip_prefix('\n')?;
+    let rest = rest.strip_prefix(identity)?.strip_prefix('\n')?;
+    let mut parts = HashMap::new();
+    let mut rest = rest;
+    while !rest.is_empty() {
+        let (path, r) = rest.split_once('\n')?;
+        let (key, r) = r.split_once('\n')?;
+        let (len, r) = r.split_once('\n')?;
+        let len: usize = len.parse().ok()?;
+        let set = r.get(..len)?;
+        rest = r.get(len..)?.strip_prefix('\n')?;
+        let set = crate::render::search::TokenSet::from_text(set)?;
+        parts.insert(path.to_string(), (unhex(key)?, Arc::new(set)));
+    }
+    Some(parts)
+}
+
 impl RenderMemo {
     /// The memo recorded at `record` by a build into `out`, when it still describes `out`
-    /// and was written by this binary (`identity`); an empty memo otherwise.
+    /// and was written by this binary (`identity`); an empty memo otherwise. The search
+    /// tokens recorded beside it are taken whenever this binary made them.
     pub fn load_stored(record: &Path, out: &Path, identity: &str) -> RenderMemo {
-        Self::try_load(record, out, identity).unwrap_or_default()
+        let mut memo = Self::try_load(record, out, identity).unwrap_or_default();
+        if let Some(parts) = fs::read_to_string(tokens_path(record))
+            .ok()
+            .and_then(|t| parse_tokens(&t, identity))
+        {
+            memo.search_tokens = parts;
+        }
+        memo
     }
 
     fn try_load(record: &Path, out: &Path, identity: &str) -> Option<RenderMemo> {
@@ -174,10 +227,19 @@ impl RenderMemo {
         if let Some(dir) = record.parent() {
             fs::create_dir_all(dir)?;
         }
-        let tmp = record.with_extension(format!("tmp{}", std::process::id()));
-        fs::write(&tmp, text)?;
-        fs::rename(&tmp, record)
+        write_atomically(
+            &tokens_path(record),
+            tokens_text(identity, &self.search_tokens).as_bytes(),
+        )?;
+        write_atomically(record, &text)
     }
+}
+
+/// Write `bytes` to `path` through a temporary file renamed over it.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    fs::write(&tmp, bytes)?;
+    fs::rename(&tmp, path)
 }
 
 impl Stored {
@@ -335,6 +397,45 @@ mod tests {
                 .stored
                 .is_none()
         );
+    }
+
+    #[test]
+    fn search_tokens_are_recorded_for_the_same_binary() {
+        use crate::render::search::{TokenSet, tokens};
+        let (d, mut memo, sums) = built();
+        let (record, out) = (d.path().join("memo.json"), d.path().join("output"));
+        let a = tokens("政府信息公开 annual report 2024");
+        let b = tokens("依申请公开");
+        memo.search_tokens
+            .insert("2024/a/index.html".into(), ([5; 32], Arc::new(a.clone())));
+        memo.search_tokens
+            .insert("2024/b/index.html".into(), ([6; 32], Arc::new(b)));
+        memo.save_stored(&record, "nianbao 1", &sums).unwrap();
+        let loaded = RenderMemo::load_stored(&record, &out, "nianbao 1");
+        assert_eq!(loaded.search_tokens, memo.search_tokens);
+        // kept under their inputs, so even when the output is not the one recorded
+        fs::write(out.join("SHA256SUMS"), "x  2024/index.html\n").unwrap();
+        let loaded = RenderMemo::load_stored(&record, &out, "nianbao 1");
+        assert!(loaded.stored.is_none());
+        assert_eq!(loaded.search_tokens["2024/a/index.html"].1.as_ref(), &a);
+        // but only from the same binary, and only whole
+        assert!(
+            RenderMemo::load_stored(&record, &out, "nianbao 2")
+                .search_tokens
+                .is_empty()
+        );
+        let text = fs::read(tokens_path(&record)).unwrap();
+        // the last line cut short (at its final line break: still UTF-8)
+        fs::write(tokens_path(&record), &text[..text.len() - 1]).unwrap();
+        assert!(
+            RenderMemo::load_stored(&record, &out, "nianbao 1")
+                .search_tokens
+                .is_empty()
+        );
+        // a set that tokens() cannot have made
+        assert!(TokenSet::from_text("b\na").is_none());
+        assert!(TokenSet::from_text("a\n\nb").is_none());
+        assert_eq!(TokenSet::from_text(a.as_text()), Some(a));
     }
 
     #[test]
