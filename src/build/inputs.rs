@@ -196,10 +196,16 @@ fn matches_record(
     lines.next() == Some(fingerprint) && lines.next() == Some(output.as_str())
 }
 
-/// Remember that `target` now holds the build of these inputs. Best effort: a record that
-/// cannot be written only costs a full build next time.
-pub fn remember(root: &Path, target: &Path, fingerprint: &str) {
-    let Some(output) = output_identity(target) else {
+/// Remember that `target` now holds the build of the inputs whose fingerprint was
+/// `fingerprint` before the build, if they still have it (a source saved during the build
+/// must not be taken as built); the inputs and the output folder are looked at in parallel.
+/// Best effort: a record that cannot be written only costs a full build next time.
+pub fn remember_if_unchanged(root: &Path, target: &Path, opts: &RenderOptions, fingerprint: &str) {
+    let (now, output) = rayon::join(|| self::fingerprint(root, opts), || output_identity(target));
+    if now.as_deref() != Some(fingerprint) {
+        return;
+    }
+    let Some(output) = output else {
         return;
     };
     let path = record_path(root, target);
@@ -280,24 +286,31 @@ mod tests {
     fn record_matches_only_the_same_output() {
         let d = site();
         let out = d.path().join("output");
-        assert!(!up_to_date(d.path(), &out, "f"));
+        let opts = RenderOptions::default();
+        let f = fingerprint(d.path(), &opts).unwrap();
+        let remember = |f: &str| remember_if_unchanged(d.path(), &out, &opts, f);
+        assert!(!up_to_date(d.path(), &out, &f));
         fs::create_dir_all(&out).unwrap();
         fs::write(out.join(crate::output::MARKER), "m").unwrap();
         fs::write(out.join("SHA256SUMS"), "x  index.html\n").unwrap();
-        remember(d.path(), &out, "f");
-        assert!(up_to_date(d.path(), &out, "f"));
+        remember(&f);
+        assert!(up_to_date(d.path(), &out, &f));
         assert!(!up_to_date(d.path(), &out, "g"));
         fs::write(out.join("SHA256SUMS"), "y  index.html\n").unwrap();
-        assert!(!up_to_date(d.path(), &out, "f"));
-        remember(d.path(), &out, "f");
-        assert!(up_to_date(d.path(), &out, "f"));
+        assert!(!up_to_date(d.path(), &out, &f));
+        remember(&f);
+        assert!(up_to_date(d.path(), &out, &f));
         // a file added to the output by hand: not what the build wrote
         fs::write(out.join("stale.html"), "x").unwrap();
-        assert!(!up_to_date(d.path(), &out, "f"));
+        assert!(!up_to_date(d.path(), &out, &f));
         fs::remove_file(out.join("stale.html")).unwrap();
-        remember(d.path(), &out, "f");
-        assert!(up_to_date(d.path(), &out, "f"));
+        remember(&f);
+        assert!(up_to_date(d.path(), &out, &f));
         forget(d.path(), &out);
-        assert!(!up_to_date(d.path(), &out, "f"));
+        assert!(!up_to_date(d.path(), &out, &f));
+        // a source saved during the build: the output is not recorded as its build
+        fs::write(d.path().join("content/a/2024/report.md"), "改过的正文").unwrap();
+        remember(&f);
+        assert!(!up_to_date(d.path(), &out, &f));
     }
 }

@@ -250,10 +250,8 @@ pub fn run(cli: Cli) -> Result<i32> {
                 ui::seconds(started.elapsed())
             ));
             // remembered only when the sources did not change during the build
-            if let Some(f) = inputs
-                && build::inputs::fingerprint(&root, &opts).as_ref() == Some(&f)
-            {
-                build::inputs::remember(&root, &target, &f);
+            if let Some(f) = inputs {
+                build::inputs::remember_if_unchanged(&root, &target, &opts, &f);
             }
             Ok(0)
         }

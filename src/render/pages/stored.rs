@@ -134,11 +134,16 @@ impl RenderMemo {
     /// and was written by this binary (`identity`); an empty memo otherwise. The search
     /// tokens recorded beside it are taken whenever this binary made them.
     pub fn load_stored(record: &Path, out: &Path, identity: &str) -> RenderMemo {
-        let mut memo = Self::try_load(record, out, identity).unwrap_or_default();
-        if let Some(parts) = fs::read_to_string(tokens_path(record))
-            .ok()
-            .and_then(|t| parse_tokens(&t, identity))
-        {
+        let (memo, tokens) = rayon::join(
+            || Self::try_load(record, out, identity),
+            || {
+                fs::read_to_string(tokens_path(record))
+                    .ok()
+                    .and_then(|t| parse_tokens(&t, identity))
+            },
+        );
+        let mut memo = memo.unwrap_or_default();
+        if let Some(parts) = tokens {
             memo.search_tokens = parts;
         }
         memo
@@ -223,21 +228,31 @@ impl RenderMemo {
             pages,
             reports,
         };
-        let text = serde_json::to_vec(&r).map_err(std::io::Error::other)?;
         if let Some(dir) = record.parent() {
             fs::create_dir_all(dir)?;
         }
-        write_atomically(
-            &tokens_path(record),
-            tokens_text(identity, &self.search_tokens).as_bytes(),
-        )?;
-        write_atomically(record, &text)
+        let (tokens, text) = rayon::join(
+            || {
+                write_atomically(
+                    &tokens_path(record),
+                    tokens_text(identity, &self.search_tokens).as_bytes(),
+                )
+            },
+            || serde_json::to_vec(&r).map_err(std::io::Error::other),
+        );
+        tokens?;
+        write_atomically(record, &text?)
     }
 }
 
 /// Write `bytes` to `path` through a temporary file renamed over it.
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let ext = path.extension().map(|e| e.to_string_lossy().into_owned());
+    let tmp = path.with_extension(format!(
+        "{}.tmp{}",
+        ext.unwrap_or_default(),
+        std::process::id()
+    ));
     fs::write(&tmp, bytes)?;
     fs::rename(&tmp, path)
 }
