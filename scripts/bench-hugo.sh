@@ -30,9 +30,9 @@ for n in ${sizes[@]}; do
   hg="hugo --quiet --source $hugo_site --destination $hugo_site/public"
   echo "== $n reports ($orgs organisations × 20 years)"
 
-  # 1. full HTML build from scratch (no output, no cache)
+  # 1. full HTML build from scratch (no output, no spare, no cache)
   hyperfine --warmup 1 --runs $runs --export-markdown "$work/full-$n.md" \
-    --prepare "rm -rf $site/output $site/.nianbao-cache" -n "nianbao build --no-downloads" "$nb build --no-downloads" \
+    --prepare "rm -rf $site/output $site/.output.nianbao-spare $site/.nianbao-cache" -n "nianbao build --no-downloads" "$nb build --no-downloads" \
     --prepare "rm -rf $hugo_site/public $hugo_site/resources" -n "hugo" "$hg"
 
   # 2. rebuild with nothing changed
@@ -56,7 +56,7 @@ for n in ${sizes[@]}; do
   hyperfine --warmup 1 --runs $runs --export-markdown "$work/check-$n.md" -n "nianbao check" "$nb check"
 
   # 5. peak memory of a full build
-  rm -rf "$site/output" "$site/.nianbao-cache" "$hugo_site/public"
+  rm -rf "$site/output" "$site/.output.nianbao-spare" "$site/.nianbao-cache" "$hugo_site/public"
   /usr/bin/time -v $nb build --no-downloads 2> "$work/mem-nianbao-$n.txt" >/dev/null
   /usr/bin/time -v $hg 2> "$work/mem-hugo-$n.txt" >/dev/null
   for t in nianbao hugo; do
