@@ -93,10 +93,22 @@ fn cell_id(id: &str, c: &GridCell, r: usize, col: usize) -> String {
 fn grid_html(g: &Grid, id: &str) -> String {
     let p = place(g);
     let is_head = |c: &GridCell| matches!(c.role, Role::Header | Role::Note);
-    let ids = |r: usize, i: usize| {
-        let (row, col) = p.at[r][i];
-        cell_id(id, &g.rows[r][i], row, col)
-    };
+    // every cell's id, made once: a value cell names up to a dozen headers
+    let id_of: Vec<Vec<String>> = g
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(r, row)| {
+            row.iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let (row, col) = p.at[r][i];
+                    cell_id(id, c, row, col)
+                })
+                .collect()
+        })
+        .collect();
+    let ids = |r: usize, i: usize| id_of[r][i].as_str();
     // the headers of a value cell: header cells above it in its columns (up to and including
     // the nearest note row, i.e. the block's title in table 二), and label cells in its row
     let headers_of = |r: usize, col: usize, span: usize| -> String {
@@ -185,7 +197,7 @@ fn grid_html(g: &Grid, id: &str) -> String {
                     let _ = write!(
                         out,
                         "<th scope=\"{scope}\" id=\"{}\"{spans}>{text}</th>",
-                        cell_id(id, c, r, col)
+                        ids(r, i)
                     );
                 }
                 Role::Value => {
