@@ -66,7 +66,7 @@ fn sibling(target: &Path, what: &str) -> PathBuf {
 }
 
 /// The previous output kept beside `target` for the next build (see the module's text).
-pub fn spare_of(target: &Path) -> PathBuf {
+fn spare_of(target: &Path) -> PathBuf {
     sibling(target, "spare")
 }
 
