@@ -50,12 +50,21 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
     };
     for e in entries.flatten() {
         let path = e.path();
-        let Ok(meta) = fs::metadata(&path) else {
+        // the kind from the folder listing; a symlink is followed, as loading does
+        let Ok(kind) = e.file_type() else {
             continue;
         };
-        if meta.is_dir() {
+        let (is_dir, is_file) = if kind.is_symlink() {
+            match fs::metadata(&path) {
+                Ok(m) => (m.is_dir(), m.is_file()),
+                Err(_) => continue,
+            }
+        } else {
+            (kind.is_dir(), kind.is_file())
+        };
+        if is_dir {
             walk(root, &path, out);
-        } else if meta.is_file() {
+        } else if is_file {
             let rel = path
                 .strip_prefix(root)
                 .unwrap_or(&path)
@@ -151,7 +160,8 @@ fn list_output(root: &Path, dir: &Path, out: &mut Vec<String>) {
     };
     for e in entries.flatten() {
         let path = e.path();
-        let Ok(meta) = fs::symlink_metadata(&path) else {
+        // the entry's own metadata (not following a symlink), looked up from the open folder
+        let Ok(meta) = e.metadata() else {
             continue;
         };
         let mtime = meta

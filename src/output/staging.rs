@@ -363,7 +363,8 @@ fn list_tree(
         } else {
             format!("{prefix}/{name}")
         };
-        let meta = fs::symlink_metadata(e.path())?;
+        // not following a symlink (looked up from the open folder)
+        let meta = e.metadata()?;
         if meta.is_dir() {
             out.push((rel.clone(), meta));
             list_tree(&e.path(), &rel, out)?;
