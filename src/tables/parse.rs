@@ -321,7 +321,8 @@ impl Parser<'_> {
         v: &Spanned<DeValue<'_>>,
     ) -> Cell {
         let span = v.span();
-        let at = format!("{}「{row_label}」「{}」", def.name(), col.label);
+        // where the cell is, for messages: made only when there is one
+        let at = CellAt(def, row_label, col.label);
         let value = match v.get_ref() {
             DeValue::Integer(_) => match integer(v.get_ref()) {
                 Some(n) if n < 0 && col.kind != CellKind::SignedCount => {
@@ -645,6 +646,15 @@ fn number_hint(s: &str) -> Option<String> {
         .filter(|c| !c.is_whitespace() && *c != '\u{3000}')
         .collect();
     (!normal.is_empty() && normal.parse::<f64>().is_ok()).then_some(normal)
+}
+
+/// `表三「…」「…」`: a national table's cell, as messages name it.
+struct CellAt<'a>(&'a TableDef, &'a str, &'static str);
+
+impl std::fmt::Display for CellAt<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}「{}」「{}」", self.0.name(), self.1, self.2)
+    }
 }
 
 #[cfg(test)]
