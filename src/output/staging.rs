@@ -65,6 +65,25 @@ fn sibling(target: &Path, what: &str) -> PathBuf {
     parent.join(format!(".{name}.nianbao-{what}"))
 }
 
+/// When the inode behind `meta` last changed (content, name, links or attributes).
+#[cfg(unix)]
+fn changed_at(meta: &fs::Metadata) -> Option<std::time::SystemTime> {
+    use std::os::unix::fs::MetadataExt;
+    let secs = u64::try_from(meta.ctime()).ok()?;
+    let nanos = u32::try_from(meta.ctime_nsec()).ok()?;
+    std::time::UNIX_EPOCH.checked_add(std::time::Duration::new(secs, nanos))
+}
+
+#[cfg(not(unix))]
+fn changed_at(_meta: &fs::Metadata) -> Option<std::time::SystemTime> {
+    None
+}
+
+/// Whether `p` is a folder itself, not a symlink to one.
+fn is_real_dir(p: &Path) -> bool {
+    fs::symlink_metadata(p).is_ok_and(|m| m.is_dir())
+}
+
 /// The previous output kept beside `target` for the next build (see the module's text).
 fn spare_of(target: &Path) -> PathBuf {
     sibling(target, "spare")
@@ -109,9 +128,10 @@ pub fn write_site(target: &Path, files: &[OutputFile]) -> Result<(), StagingErro
     }
     // the spare becomes the staging folder (a rename: a crash from here on leaves a staging
     // folder, which the next build removes)
+    // (only a real folder: a symlink would have the build update whatever it points to)
     let spare = spare_of(target);
-    let from_spare = spare.is_dir() && fs::rename(&spare, &staging).is_ok();
-    if spare.exists() && !from_spare {
+    let from_spare = is_real_dir(&spare) && fs::rename(&spare, &staging).is_ok();
+    if fs::symlink_metadata(&spare).is_ok() && !from_spare {
         let _ = fs::remove_dir_all(&spare);
     }
     let result = fill_staging(target, &staging, files, from_spare);
@@ -125,8 +145,9 @@ pub fn write_site(target: &Path, files: &[OutputFile]) -> Result<(), StagingErro
         if let Some(parent) = target.parent() {
             sync_dir(parent);
         }
-        // `staging` now holds the previous site: the next build's spare
-        if fs::rename(&staging, &spare).is_err() {
+        // `staging` now holds the previous site: the next build's spare (unless the target
+        // was a symlink, now at `staging`: removed, as before the spare existed)
+        if !is_real_dir(&staging) || fs::rename(&staging, &spare).is_err() {
             fs::remove_dir_all(&staging).map_err(io(&staging))?;
         }
         return Ok(());
@@ -171,7 +192,7 @@ fn fill_staging(
         }
     }
     let kept = if from_spare {
-        let kept = Spare::update(staging, files);
+        let kept = Spare::update(staging, files, target);
         if kept.is_none() {
             // not a complete earlier output: start afresh
             fs::remove_dir_all(staging).map_err(io(staging))?;
@@ -270,15 +291,28 @@ impl Spare {
     /// looks complete. Returns the paths kept, or None when `staging` is no complete output
     /// (then nothing is kept).
     ///
+    /// Where the system records when an inode last changed (Unix ctime), a file is also kept
+    /// only if that is no later than `target`'s `SHA256SUMS`: a file renamed over another of
+    /// the same size, or copied keeping its modification time, has a later one. (The builds
+    /// themselves change it only before that: linking and unlinking a file shared with the
+    /// output happen while the output's build runs.)
+    ///
     /// Files are only ever removed here, never written over: many are hard links to the
     /// current output's files, which must not change before the swap.
-    fn update(staging: &Path, files: &[OutputFile]) -> Option<std::collections::HashSet<String>> {
+    fn update(
+        staging: &Path,
+        files: &[OutputFile],
+        target: &Path,
+    ) -> Option<std::collections::HashSet<String>> {
         if !staging.join(MARKER).is_file() {
             return None;
         }
         let sums_path = staging.join("SHA256SUMS");
         let old = fs::read_to_string(&sums_path).ok()?;
         let written = fs::metadata(&sums_path).ok()?.modified().ok()?;
+        let newest = fs::metadata(target.join("SHA256SUMS"))
+            .and_then(|m| m.modified())
+            .map_or(written, |t| t.max(written));
         fs::remove_file(&sums_path).ok()?;
         let old = parse_sums(&old);
         let new_sums = files.iter().find(|f| f.path == "SHA256SUMS")?;
@@ -311,6 +345,7 @@ impl Spare {
                                 && old.get(rel.as_str()) == new.get(rel.as_str())
                                 && meta.len() == f.len()
                                 && meta.modified().is_ok_and(|m| m <= written)
+                                && changed_at(meta).is_none_or(|c| c <= newest)
                         })
                 };
                 (entry, keep)
@@ -587,6 +622,8 @@ mod tests {
         fs::remove_file(spare.join("a/deep/c.html")).unwrap();
         fs::write(spare.join("a/deep/c.html"), "C").unwrap();
         fs::create_dir_all(spare.join("stray/dir")).unwrap();
+        // a file renamed over another of the same size keeps its (old) modification time
+        fs::rename(spare.join("gone/x.html"), spare.join("a/b.html")).unwrap();
         write_site(&out, &v("3", None)).unwrap();
         assert_eq!(tree(&out), clean(&v("3", None)));
         assert_eq!(ino(&out, "a/b.html"), b, "an unchanged file kept");
@@ -597,11 +634,44 @@ mod tests {
         );
         assert!(!out.join("gone").exists() && !out.join("stray").exists());
 
+        assert_eq!(fs::read_to_string(out.join("a/b.html")).unwrap(), "b");
+
         // a spare that is no complete output is not used, and not a problem
         fs::remove_file(spare.join("SHA256SUMS")).unwrap();
         write_site(&out, &v("4", None)).unwrap();
         assert_eq!(tree(&out), clean(&v("4", None)));
         assert_eq!(tree(&spare), clean(&v("3", None)));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn symlinks_are_never_taken_for_the_spare() {
+        let dir = tempfile::tempdir().unwrap();
+        let is_link = |p: &Path| fs::symlink_metadata(p).unwrap().file_type().is_symlink();
+        // an output folder that is a symlink to a published folder: as before the spare
+        // existed, the link is replaced by the new output and the folder is left as it was
+        let www = dir.path().join("www");
+        write_site(&www, &site("0")).unwrap();
+        let www_before = tree(&www);
+        let out = dir.path().join("output");
+        std::os::unix::fs::symlink(&www, &out).unwrap();
+        write_site(&out, &site("1")).unwrap();
+        write_site(&out, &site("2")).unwrap();
+        assert!(!is_link(&out));
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "2");
+        assert_eq!(tree(&www), www_before, "the linked folder was changed");
+        assert!(!fs::symlink_metadata(spare_of(&out)).is_ok_and(|m| m.file_type().is_symlink()));
+
+        // a spare that is a symlink to the output: removed, never updated through
+        let spare = spare_of(&out);
+        fs::remove_dir_all(&spare).unwrap();
+        std::os::unix::fs::symlink(&out, &spare).unwrap();
+        write_site(&out, &site("3")).unwrap();
+        assert!(!is_link(&out));
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "3");
+        assert_eq!(fs::read_to_string(out.join("a/b.html")).unwrap(), "b");
+        assert!(!is_link(&spare));
+        assert_eq!(fs::read_to_string(spare.join("index.html")).unwrap(), "2");
     }
 
     #[test]
