@@ -280,7 +280,12 @@ fn render(
                 let mut old = std::mem::take(m);
                 let (loaded_in, lean, unhashed) = (old.loaded_in, old.lean, old.unhashed);
                 if old.site != key {
-                    old = RenderMemo::default();
+                    // the search tokens are kept under what they are made from (the report,
+                    // its organisation's name), which no setting or template changes
+                    old = RenderMemo {
+                        search_tokens: std::mem::take(&mut old.search_tokens),
+                        ..RenderMemo::default()
+                    };
                 }
                 Some(Memo {
                     unhashed,
@@ -1361,10 +1366,13 @@ mod memo_tests {
         assert_eq!(commented, render_site(&site, &theme, &opts).unwrap());
         assert!(memo.rendered >= 1, "{}", memo.rendered);
 
-        // another site title: every page again
+        // another site title: every page again, the search tokens of the reports reused
+        let (path, (_, tokens)) = memo.search_tokens.iter().next().unwrap();
+        let (path, tokens) = (path.clone(), Arc::clone(tokens));
         site.config.title.push_str("（改）");
         let retitled = render_site_memo(&site, &theme, &opts, &mut memo).unwrap();
         assert_eq!((memo.reused, memo.rendered), (0, pages));
+        assert!(Arc::ptr_eq(&memo.search_tokens[&path].1, &tokens));
         assert_eq!(retitled, render_site(&site, &theme, &opts).unwrap());
     }
 }

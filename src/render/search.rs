@@ -88,6 +88,9 @@ impl TokenSet {
     /// A set kept by [`as_text`](Self::as_text); None unless sorted, each token once, as
     /// [`tokens`] makes them.
     pub fn from_text(text: &str) -> Option<TokenSet> {
+        if text.is_empty() {
+            return Some(TokenSet::default());
+        }
         let mut last: Option<&str> = None;
         for t in text.split('\n') {
             if t.is_empty() || last.is_some_and(|l| l >= t) {

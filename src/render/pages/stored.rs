@@ -451,6 +451,7 @@ mod tests {
         assert!(TokenSet::from_text("b\na").is_none());
         assert!(TokenSet::from_text("a\n\nb").is_none());
         assert_eq!(TokenSet::from_text(a.as_text()), Some(a));
+        assert_eq!(TokenSet::from_text(""), Some(TokenSet::default()));
     }
 
     #[test]
