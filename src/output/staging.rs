@@ -203,7 +203,7 @@ fn fill_staging(
     };
     let kept = kept.unwrap_or_default();
     fs::create_dir_all(staging).map_err(io(staging))?;
-    for dir in &dirs {
+    for dir in dirs.iter().filter(|d| !kept.contains(**d)) {
         let p = staging.join(dir);
         fs::create_dir_all(&p).map_err(io(&p))?;
     }
@@ -288,8 +288,8 @@ impl Spare {
     /// new site does not have, those whose content differs (by the spare's `SHA256SUMS` and the
     /// new one), those changed since the spare was written (by size and time) and anything
     /// not a plain file; and the spare's `SHA256SUMS` first, so that nothing half-updated
-    /// looks complete. Returns the paths kept, or None when `staging` is no complete output
-    /// (then nothing is kept).
+    /// looks complete. Returns the paths kept (files and folders: no path of the new site is
+    /// both), or None when `staging` is no complete output (then nothing is kept).
     ///
     /// Where the system records when an inode last changed (Unix ctime), a file is also kept
     /// only if that is no later than `target`'s `SHA256SUMS`: a file renamed over another of
@@ -356,9 +356,7 @@ impl Spare {
         for ((rel, meta), keep) in &verdicts {
             let p = staging.join(rel);
             if *keep {
-                if !meta.is_dir() {
-                    kept.insert(rel.clone());
-                }
+                kept.insert(rel.clone());
             } else if !meta.is_dir() {
                 fs::remove_file(&p).ok()?;
             }
