@@ -143,8 +143,18 @@ fn output_identity(target: &Path) -> Option<String> {
         return None;
     }
     let sums = fs::read(target.join("SHA256SUMS")).ok()?;
-    let mut listing = Vec::new();
-    list_output(target, target, &mut listing);
+    let mut listing: Vec<String> = crate::output::list_tree(target)
+        .ok()?
+        .into_iter()
+        .map(|(rel, meta)| {
+            let mtime = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{rel}\0{}\0{mtime}\n", meta.len())
+        })
+        .collect();
     listing.sort();
     let mut h = Sha256::new();
     h.update(Sha256::digest(&sums));
@@ -152,29 +162,6 @@ fn output_identity(target: &Path) -> Option<String> {
         h.update(line.as_bytes());
     }
     Some(format!("{:x}", h.finalize()))
-}
-
-fn list_output(root: &Path, dir: &Path, out: &mut Vec<String>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let path = e.path();
-        // the entry's own metadata (not following a symlink), looked up from the open folder
-        let Ok(meta) = e.metadata() else {
-            continue;
-        };
-        let mtime = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
-        let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy();
-        out.push(format!("{rel}\0{}\0{mtime}\n", meta.len()));
-        if meta.is_dir() {
-            list_output(root, &path, out);
-        }
-    }
 }
 
 /// Whether `target` holds what a build of these inputs would write.

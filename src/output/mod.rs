@@ -7,6 +7,7 @@ mod staging;
 
 pub use manifest::{MARKER, marker_text, sha256_hex, sha256sums, sha256sums_with};
 pub use memory::MemorySite;
+pub(crate) use staging::list_tree;
 pub use staging::{StagingError, write_site};
 
 use std::sync::Arc;

@@ -127,8 +127,8 @@ pub fn write_site(target: &Path, files: &[OutputFile]) -> Result<(), StagingErro
         fs::create_dir_all(parent).map_err(io(parent))?;
     }
     // the spare becomes the staging folder (a rename: a crash from here on leaves a staging
-    // folder, which the next build removes)
-    // (only a real folder: a symlink would have the build update whatever it points to)
+    // folder, which the next build removes); only a real folder: through a symlink the build
+    // would update whatever it points to
     let spare = spare_of(target);
     let from_spare = is_real_dir(&spare) && fs::rename(&spare, &staging).is_ok();
     if fs::symlink_metadata(&spare).is_ok() && !from_spare {
@@ -191,8 +191,16 @@ fn fill_staging(
             dirs.insert(dir);
         }
     }
+    // the new SHA256SUMS, against which the current output and the spare are compared
+    let new_sums = files
+        .iter()
+        .find(|f| f.path == "SHA256SUMS")
+        .map(|f| parse_sums(std::str::from_utf8(&f.bytes).unwrap_or("")));
+    let reuse = Reusable::find(target, new_sums.as_ref());
     let kept = if from_spare {
-        let kept = Spare::update(staging, files, target);
+        let kept = new_sums
+            .as_ref()
+            .and_then(|new| update_spare(staging, files, new, reuse.written));
         if kept.is_none() {
             // not a complete earlier output: start afresh
             fs::remove_dir_all(staging).map_err(io(staging))?;
@@ -207,7 +215,6 @@ fn fill_staging(
         let p = staging.join(dir);
         fs::create_dir_all(&p).map_err(io(&p))?;
     }
-    let reuse = Reusable::find(target, files);
     let one_sync = cfg!(target_os = "linux");
     let write = |f: &OutputFile| {
         let p = staging.join(&f.path);
@@ -280,106 +287,100 @@ fn sync_filesystem(_dir: &Path) -> Result<(), StagingError> {
     Ok(())
 }
 
-/// Bringing the spare (an earlier output, now the staging folder) up to the new files.
-struct Spare;
-
-impl Spare {
-    /// Remove from `staging` every file and folder that is not right for `files`: those the
-    /// new site does not have, those whose content differs (by the spare's `SHA256SUMS` and the
-    /// new one), those changed since the spare was written (by size and time) and anything
-    /// not a plain file; and the spare's `SHA256SUMS` first, so that nothing half-updated
-    /// looks complete. Returns the paths kept (files and folders: no path of the new site is
-    /// both), or None when `staging` is no complete output (then nothing is kept).
-    ///
-    /// Where the system records when an inode last changed (Unix ctime), a file is also kept
-    /// only if that is no later than `target`'s `SHA256SUMS`: a file renamed over another of
-    /// the same size, or copied keeping its modification time, has a later one. (The builds
-    /// themselves change it only before that: linking and unlinking a file shared with the
-    /// output happen while the output's build runs.)
-    ///
-    /// Files are only ever removed here, never written over: many are hard links to the
-    /// current output's files, which must not change before the swap.
-    fn update(
-        staging: &Path,
-        files: &[OutputFile],
-        target: &Path,
-    ) -> Option<std::collections::HashSet<String>> {
-        if !staging.join(MARKER).is_file() {
-            return None;
-        }
-        let sums_path = staging.join("SHA256SUMS");
-        let old = fs::read_to_string(&sums_path).ok()?;
-        let written = fs::metadata(&sums_path).ok()?.modified().ok()?;
-        let newest = fs::metadata(target.join("SHA256SUMS"))
-            .and_then(|m| m.modified())
-            .map_or(written, |t| t.max(written));
-        fs::remove_file(&sums_path).ok()?;
-        let old = parse_sums(&old);
-        let new_sums = files.iter().find(|f| f.path == "SHA256SUMS")?;
-        let new = parse_sums(std::str::from_utf8(&new_sums.bytes).unwrap_or(""));
-        let wanted: HashMap<&str, &OutputFile> =
-            files.iter().map(|f| (f.path.as_str(), f)).collect();
-        // folders the new site needs: every ancestor of its files
-        let mut folders: std::collections::HashSet<&str> = Default::default();
-        for f in files {
-            let mut p = f.path.as_str();
-            while let Some((dir, _)) = p.rsplit_once('/') {
-                if !folders.insert(dir) {
-                    break;
-                }
-                p = dir;
-            }
-        }
-        let mut listing = Vec::new();
-        list_tree(staging, "", &mut listing).ok()?;
-        let verdicts: Vec<(&(String, fs::Metadata), bool)> = listing
-            .par_iter()
-            .map(|entry| {
-                let (rel, meta) = entry;
-                let keep = if meta.is_dir() {
-                    folders.contains(rel.as_str())
-                } else {
-                    meta.is_file()
-                        && wanted.get(rel.as_str()).is_some_and(|f| {
-                            old.contains_key(rel.as_str())
-                                && old.get(rel.as_str()) == new.get(rel.as_str())
-                                && meta.len() == f.len()
-                                && meta.modified().is_ok_and(|m| m <= written)
-                                && changed_at(meta).is_none_or(|c| c <= newest)
-                        })
-                };
-                (entry, keep)
-            })
-            .collect();
-        let mut kept = std::collections::HashSet::new();
-        // files first, then folders deepest first (a folder removed takes what is in it)
-        for ((rel, meta), keep) in &verdicts {
-            let p = staging.join(rel);
-            if *keep {
-                kept.insert(rel.clone());
-            } else if !meta.is_dir() {
-                fs::remove_file(&p).ok()?;
-            }
-        }
-        let mut gone: Vec<&String> = verdicts
-            .iter()
-            .filter(|((_, meta), keep)| meta.is_dir() && !keep)
-            .map(|((rel, _), _)| rel)
-            .collect();
-        gone.sort_by_key(|r| std::cmp::Reverse(r.len()));
-        for rel in gone {
-            let p = staging.join(rel);
-            if p.exists() {
-                fs::remove_dir_all(&p).ok()?;
-            }
-        }
-        Some(kept)
+/// Bring the spare (an earlier output, now the staging folder) up to the new files: remove
+/// from `staging` every file and folder that is not right for `files`: those the
+/// new site does not have, those whose content differs (by the spare's `SHA256SUMS` and the
+/// new one, `new`), those changed since the spare was written (by size and time) and anything
+/// not a plain file; and the spare's `SHA256SUMS` first, so that nothing half-updated
+/// looks complete. Returns the paths kept (files and folders: no path of the new site is
+/// both), or None when `staging` is no complete output (then nothing is kept).
+///
+/// Where the system records when an inode last changed (Unix ctime), a file is also kept
+/// only if that is no later than the current output's `SHA256SUMS` (written at `output_written`):
+/// a file renamed over another of the same size, or copied keeping its modification time, has
+/// a later one. (The builds themselves change it only before that: linking and unlinking a
+/// file shared with the output happen while the output's build runs.)
+///
+/// Files are only ever removed here, never written over: many are hard links to the
+/// current output's files, which must not change before the swap.
+fn update_spare(
+    staging: &Path,
+    files: &[OutputFile],
+    new: &HashMap<&str, &str>,
+    output_written: Option<std::time::SystemTime>,
+) -> Option<std::collections::HashSet<String>> {
+    if !staging.join(MARKER).is_file() {
+        return None;
     }
+    let sums_path = staging.join("SHA256SUMS");
+    let old = fs::read_to_string(&sums_path).ok()?;
+    let written = fs::metadata(&sums_path).ok()?.modified().ok()?;
+    let newest = output_written.map_or(written, |t| t.max(written));
+    fs::remove_file(&sums_path).ok()?;
+    let old = parse_sums(&old);
+    let wanted: HashMap<&str, &OutputFile> = files.iter().map(|f| (f.path.as_str(), f)).collect();
+    // folders the new site needs: every ancestor of its files
+    let mut folders: std::collections::HashSet<&str> = Default::default();
+    for f in files {
+        let mut p = f.path.as_str();
+        while let Some((dir, _)) = p.rsplit_once('/') {
+            if !folders.insert(dir) {
+                break;
+            }
+            p = dir;
+        }
+    }
+    let listing = list_tree(staging).ok()?;
+    let verdicts: Vec<(&(String, fs::Metadata), bool)> = listing
+        .par_iter()
+        .map(|entry| {
+            let (rel, meta) = entry;
+            let keep = if meta.is_dir() {
+                folders.contains(rel.as_str())
+            } else {
+                meta.is_file()
+                    && wanted.get(rel.as_str()).is_some_and(|f| {
+                        old.get(rel.as_str())
+                            .is_some_and(|h| new.get(rel.as_str()) == Some(h))
+                            && meta.len() == f.len()
+                            && meta.modified().is_ok_and(|m| m <= written)
+                            && changed_at(meta).is_none_or(|c| c <= newest)
+                    })
+            };
+            (entry, keep)
+        })
+        .collect();
+    let mut kept = std::collections::HashSet::new();
+    // files first, then folders (a folder removed takes what is still in it)
+    for ((rel, meta), keep) in &verdicts {
+        let p = staging.join(rel);
+        if *keep {
+            kept.insert(rel.clone());
+        } else if !meta.is_dir() {
+            fs::remove_file(&p).ok()?;
+        }
+    }
+    for ((rel, meta), keep) in &verdicts {
+        let p = staging.join(rel);
+        // (already gone with a folder above it)
+        if meta.is_dir() && !keep && p.exists() {
+            fs::remove_dir_all(&p).ok()?;
+        }
+    }
+    Some(kept)
 }
 
-/// Every entry below `dir` (not following symlinks), as (`/`-separated path relative to the
-/// tree's root, its metadata); `prefix` is `dir`'s own relative path.
-fn list_tree(
+/// Every entry below `dir`, folders included (not following symlinks), as (`/`-separated
+/// path relative to `dir`, its metadata), in no particular order. A name that is not UTF-8
+/// is given lossily (nianbao writes none; the spare's update then fails to remove it and the
+/// spare is not used).
+pub(crate) fn list_tree(dir: &Path) -> std::io::Result<Vec<(String, fs::Metadata)>> {
+    let mut out = Vec::new();
+    list_below(dir, "", &mut out)?;
+    Ok(out)
+}
+
+fn list_below(
     dir: &Path,
     prefix: &str,
     out: &mut Vec<(String, fs::Metadata)>,
@@ -387,10 +388,7 @@ fn list_tree(
     for e in fs::read_dir(dir)? {
         let e = e?;
         let name = e.file_name();
-        let Some(name) = name.to_str() else {
-            // not a name nianbao writes: the spare is not used
-            return Err(std::io::Error::other("a name that is not UTF-8"));
-        };
+        let name = name.to_string_lossy();
         let rel = if prefix.is_empty() {
             name.to_string()
         } else {
@@ -400,7 +398,7 @@ fn list_tree(
         let meta = e.metadata()?;
         if meta.is_dir() {
             out.push((rel.clone(), meta));
-            list_tree(&e.path(), &rel, out)?;
+            list_below(&e.path(), &rel, out)?;
         } else {
             out.push((rel, meta));
         }
@@ -419,7 +417,7 @@ struct Reusable {
 }
 
 impl Reusable {
-    fn find(target: &Path, files: &[OutputFile]) -> Reusable {
+    fn find(target: &Path, new: Option<&HashMap<&str, &str>>) -> Reusable {
         let none = Reusable {
             same: HashMap::new(),
             written: None,
@@ -431,10 +429,9 @@ impl Reusable {
         let (Ok(old), Ok(meta)) = (fs::read_to_string(&sums), fs::metadata(&sums)) else {
             return none;
         };
-        let Some(new) = files.iter().find(|f| f.path == "SHA256SUMS") else {
+        let Some(new) = new else {
             return none;
         };
-        let new: HashMap<&str, &str> = parse_sums(std::str::from_utf8(&new.bytes).unwrap_or(""));
         let same = parse_sums(&old)
             .into_iter()
             .filter(|(p, h)| new.get(p) == Some(h))
@@ -558,9 +555,9 @@ mod tests {
 
     /// Every file below `dir`, by relative path.
     fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-        let mut list = Vec::new();
-        list_tree(dir, "", &mut list).unwrap();
-        list.into_iter()
+        list_tree(dir)
+            .unwrap()
+            .into_iter()
             .filter(|(_, m)| m.is_file())
             .map(|(rel, _)| {
                 let bytes = fs::read(dir.join(&rel)).unwrap();
