@@ -206,14 +206,23 @@ pub fn remember_if_unchanged(root: &Path, target: &Path, opts: &RenderOptions, f
         return;
     };
     let path = record_path(root, target);
-    if let Some(dir) = path.parent()
-        && fs::create_dir_all(dir).is_ok()
-    {
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        if fs::write(&tmp, format!("{fingerprint}\n{output}\n")).is_ok() {
-            let _ = fs::rename(&tmp, &path);
-        }
+    let _ = write_cache_file(&path, format!("{fingerprint}\n{output}\n").as_bytes());
+}
+
+/// Write a file of the cache folder whole or not at all: into a temporary file beside it,
+/// renamed over it (its folder made first).
+pub fn write_cache_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
     }
+    let ext = path.extension().map(|e| e.to_string_lossy().into_owned());
+    let tmp = path.with_extension(format!(
+        "{}.tmp{}",
+        ext.unwrap_or_default(),
+        std::process::id()
+    ));
+    fs::write(&tmp, bytes)?;
+    fs::rename(&tmp, path)
 }
 
 /// Forget the record (before a build that replaces the output, so that a crash in between

@@ -76,10 +76,9 @@ pub fn render_incremental(
 ) -> Result<Vec<OutputFile>> {
     let theme = Theme::load(&site.root, &site.config.theme)?;
     memo.unhashed = true;
-    let mut files = render_site_memo(site, &theme, opts, memo)?;
-    files.push(OutputFile::new(output::MARKER, output::marker_text()));
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    Ok(output::with_marker(render_site_memo(
+        site, &theme, opts, memo,
+    )?))
 }
 
 /// Phase 4 for `build`: write into a staging folder and swap it into `target`.

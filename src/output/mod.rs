@@ -5,7 +5,7 @@ mod manifest;
 mod memory;
 mod staging;
 
-pub use manifest::{MARKER, marker_text, sha256_hex, sha256sums, sha256sums_with};
+pub use manifest::{MARKER, sha256_hex, sha256sums, sha256sums_with};
 pub use memory::MemorySite;
 pub(crate) use staging::list_tree;
 pub use staging::{StagingError, write_site};
@@ -91,6 +91,14 @@ impl OutputFile {
     }
 }
 
+/// Add the marker to a rendered site and sort it by path (the preview's files: it makes its
+/// `SHA256SUMS` when asked for, see [`MemorySite`]).
+pub fn with_marker(mut files: Vec<OutputFile>) -> Vec<OutputFile> {
+    files.push(OutputFile::new(MARKER, manifest::marker_text()));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
 /// Add the marker and `SHA256SUMS` to a rendered site and sort it by path.
 pub fn finish(files: Vec<OutputFile>) -> Vec<OutputFile> {
     finish_with(files, &|_| None)
@@ -101,8 +109,7 @@ pub fn finish_with(
     mut files: Vec<OutputFile>,
     known: &(dyn Fn(&OutputFile) -> Option<String> + Sync),
 ) -> Vec<OutputFile> {
-    files.push(OutputFile::new(MARKER, manifest::marker_text()));
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files = with_marker(files);
     let sums = sha256sums_with(&files, known);
     files.push(OutputFile::new("SHA256SUMS", sums));
     files.sort_by(|a, b| a.path.cmp(&b.path));

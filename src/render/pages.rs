@@ -273,7 +273,7 @@ fn render(
         parts.push(settings.as_bytes());
         digest(&parts)
     });
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         site,
         memo: match (memo_in, memo.as_deref_mut()) {
             (Some(key), Some(m)) => {
@@ -319,7 +319,6 @@ fn render(
         site_json,
         structure: [0; 32],
     };
-    let mut ctx = ctx;
 
     let what = if opts.no_downloads {
         "生成报告页面"
@@ -357,11 +356,11 @@ fn render(
         ctx.exporter.prune_cache();
     }
     files.extend(zips);
-    let skeleton = ctx.memo.as_ref().map(|_| ctx.shape());
-    if let Some((structure, _)) = skeleton {
+    let shape = ctx.memo.as_ref().map(|_| ctx.shape());
+    if let Some((structure, _)) = shape {
         ctx.structure = structure;
     }
-    let skeleton = skeleton.map(|(_, skeleton)| skeleton);
+    let skeleton = shape.map(|(_, skeleton)| skeleton);
     if let (Some(m), Some(k)) = (&ctx.memo, skeleton) {
         m.new.lock().unwrap_or_else(|e| e.into_inner()).skeleton = k;
     }

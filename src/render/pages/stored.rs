@@ -9,6 +9,7 @@
 //! after `SHA256SUMS` was written (a file edited by hand is rendered again).
 
 use super::{Memo, RenderMemo};
+use crate::build::inputs::write_cache_file;
 use crate::output::{InPlace, OutputFile};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -113,9 +114,8 @@ fn parse_tokens(
     identity: &str,
 ) -> Option<super::Parts<crate::render::search::TokenSet>> {
     let rest = text.strip_prefix(TOKENS_HEADER)?.strip_prefix('\n')?;
-    let rest = rest.strip_prefix(identity)?.strip_prefix('\n')?;
+    let mut rest = rest.strip_prefix(identity)?.strip_prefix('\n')?;
     let mut parts = HashMap::new();
-    let mut rest = rest;
     while !rest.is_empty() {
         let (path, r) = rest.split_once('\n')?;
         let (key, r) = r.split_once('\n')?;
@@ -228,12 +228,9 @@ impl RenderMemo {
             pages,
             reports,
         };
-        if let Some(dir) = record.parent() {
-            fs::create_dir_all(dir)?;
-        }
         let (tokens, text) = rayon::join(
             || {
-                write_atomically(
+                write_cache_file(
                     &tokens_path(record),
                     tokens_text(identity, &self.search_tokens).as_bytes(),
                 )
@@ -241,20 +238,8 @@ impl RenderMemo {
             || serde_json::to_vec(&r).map_err(std::io::Error::other),
         );
         tokens?;
-        write_atomically(record, &text?)
+        write_cache_file(record, &text?)
     }
-}
-
-/// Write `bytes` to `path` through a temporary file renamed over it.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let ext = path.extension().map(|e| e.to_string_lossy().into_owned());
-    let tmp = path.with_extension(format!(
-        "{}.tmp{}",
-        ext.unwrap_or_default(),
-        std::process::id()
-    ));
-    fs::write(&tmp, bytes)?;
-    fs::rename(&tmp, path)
 }
 
 impl Stored {
