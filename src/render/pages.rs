@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 
 mod county;
 mod stored;
+pub use stored::StoredMemo;
 
 /// Column metadata of the government page spec (政府网站网页设计规范).
 const COLUMN_NAME: &str = "政府信息公开年报";
@@ -325,18 +326,41 @@ fn render(
     } else {
         "生成报告页面和下载文件（PDF、Word、Excel）"
     };
+    let shape = ctx.memo.as_ref().map(|_| ctx.shape());
+    if let Some((structure, _)) = shape {
+        ctx.structure = structure;
+    }
+    let skeleton = shape.map(|(_, skeleton)| skeleton);
+    if let (Some(m), Some(k)) = (&ctx.memo, skeleton) {
+        m.new.lock().unwrap_or_else(|e| e.into_inner()).skeleton = k;
+    }
+    let reused = skeleton.and_then(|k| ctx.reuse_site_pages(k));
     let task = crate::progress::Task::start(progress, what, site.reports.len());
-    let rendered = site
-        .reports
-        .par_iter()
-        .map(|r| {
-            let files = ctx.report_files(r);
-            task.advance(&format!("{}/{}", r.year, r.org));
-            files
-        })
-        .collect::<Result<Vec<_>>>();
+    // the two largest site-wide files (the data files end in one long concatenation) are
+    // made beside the report pages rather than after them, when the two cores would wait
+    // for them
+    let (rendered, heavy) = rayon::join(
+        || {
+            site.reports
+                .par_iter()
+                .map(|r| {
+                    let files = ctx.report_files(r);
+                    task.advance(&format!("{}/{}", r.year, r.org));
+                    files
+                })
+                .collect::<Result<Vec<_>>>()
+        },
+        || -> Result<Vec<OutputFile>> {
+            let mut files = vec![ctx.search_index()?];
+            if reused.is_none() {
+                files.extend(ctx.data_files()?);
+            }
+            Ok(files)
+        },
+    );
     drop(task);
     let mut files: Vec<OutputFile> = rendered?.into_iter().flatten().collect();
+    let heavy = heavy?;
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let mut zips = Vec::new();
     if !opts.no_downloads {
@@ -356,21 +380,11 @@ fn render(
         ctx.exporter.prune_cache();
     }
     files.extend(zips);
-    let shape = ctx.memo.as_ref().map(|_| ctx.shape());
-    if let Some((structure, _)) = shape {
-        ctx.structure = structure;
-    }
-    let skeleton = shape.map(|(_, skeleton)| skeleton);
-    if let (Some(m), Some(k)) = (&ctx.memo, skeleton) {
-        m.new.lock().unwrap_or_else(|e| e.into_inner()).skeleton = k;
-    }
-    match skeleton.and_then(|k| ctx.reuse_site_pages(k)) {
-        Some(reused) => {
-            files.extend(reused);
-            files.push(ctx.search_index()?);
-        }
+    match reused {
+        Some(reused) => files.extend(reused),
         None => files.extend(site_pages(&ctx)?),
     }
+    files.extend(heavy);
     for (path, bytes) in &theme.statics {
         files.push(OutputFile::new(path.clone(), bytes.clone()));
     }
@@ -387,8 +401,8 @@ fn render(
     Ok(files)
 }
 
-/// The site-wide pages (all but the report pages and their downloads), in parallel: each
-/// reads the site, none another's output. What each reads besides the site's structure is
+/// The site-wide pages (all but the report pages and their downloads, the data files and the
+/// search index), in parallel: each reads the site, none another's output. What each reads besides the site's structure is
 /// said here, for the memo (see [`Ctx::site_page`]); the comparison pages, data files and
 /// search index key themselves.
 fn site_pages(ctx: &Ctx<'_>) -> Result<Vec<OutputFile>> {
@@ -418,9 +432,7 @@ fn site_pages(ctx: &Ctx<'_>) -> Result<Vec<OutputFile>> {
             Ok(v)
         })
         .collect::<Result<_>>()?;
-    let singles: [PagesOf; 9] = [
-        |c| c.data_files(),
-        |c| c.search_index().map(|f| vec![f]),
+    let singles: [PagesOf; 7] = [
         |c| Ok(vec![c.site_page(&urls::home(), &[], || c.home_page())?]),
         |c| Ok(vec![c.site_page("404.html", &[], || c.not_found_page())?]),
         |c| Ok(vec![c.site_page("sitemap.xml", &[], || c.sitemap())?]),

@@ -1,6 +1,7 @@
 //! Page-relative links: every page knows its path, and links are written relative to it.
 
 use super::escape;
+use rayon::prelude::*;
 
 /// Output path of the home page, year pages, report pages and organisation pages.
 pub fn home() -> String {
@@ -72,19 +73,25 @@ pub fn site_paths(site: &crate::content::Site) -> std::collections::HashSet<Stri
     for o in site.orgs.keys() {
         out.insert(org(o));
     }
-    for r in &site.reports {
-        let dir = report_dir(r.year, &r.org);
-        out.insert(report(r.year, &r.org));
-        if r.year > 0 && site.reports_of(&r.org).any(|p| p.year + 1 == r.year) {
-            out.insert(compare(&r.org, r.year, r.year - 1));
-        }
-        for d in crate::export::download_names(r) {
-            out.insert(format!("{dir}/{d}"));
-        }
-        for a in &r.attachments {
-            out.insert(format!("{dir}/files/{}", a.name));
-        }
-    }
+    let of_reports: Vec<Vec<String>> = site
+        .reports
+        .par_iter()
+        .map(|r| {
+            let dir = report_dir(r.year, &r.org);
+            let mut paths = vec![report(r.year, &r.org)];
+            if r.year > 0 && site.reports_of(&r.org).any(|p| p.year + 1 == r.year) {
+                paths.push(compare(&r.org, r.year, r.year - 1));
+            }
+            for d in crate::export::download_names(r) {
+                paths.push(format!("{dir}/{d}"));
+            }
+            for a in &r.attachments {
+                paths.push(format!("{dir}/files/{}", a.name));
+            }
+            paths
+        })
+        .collect();
+    out.extend(of_reports.into_iter().flatten());
     out
 }
 
