@@ -45,6 +45,21 @@ impl Drop for Task<'_> {
     }
 }
 
+/// With the environment variable `NIANBAO_TIMINGS` set, print to standard error the
+/// milliseconds from the first call to this one, which ends the phase `name` of a build (a
+/// measure for developers: BENCHMARKS.md shows where a build's time goes with it).
+pub fn phase_done(name: &str) {
+    static START: std::sync::OnceLock<Option<std::time::Instant>> = std::sync::OnceLock::new();
+    let start = START
+        .get_or_init(|| std::env::var_os("NIANBAO_TIMINGS").map(|_| std::time::Instant::now()));
+    if let Some(t) = start {
+        eprintln!(
+            "NIANBAO_TIMINGS {:8.1} ms {name}",
+            t.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,17 +4,21 @@
 //!
 //! The fingerprint hashes the *contents* of every file under `site.toml`, `content/` and
 //! `themes/` (modification times alone are not safe: editors and `git checkout` can keep
-//! them), the binary's identity (version, size and modification time of the executable, so a
+//! them; a file's hash is kept in the cache with its full status, change time included, and
+//! the file is read again only when that status changed: see [`super::hashes`]), the binary's
+//! identity (version, size and modification time of the executable, so a
 //! rebuilt nianbao is a change), and the options that change the output. The record lives in
 //! `<root>/.nianbao-cache/builds/`, not in the output, so that the output stays exactly what a
 //! clean build (and the preview) produces.
 
+use super::hashes::{FileHashes, Hashed};
 use crate::output::sha256_hex;
 use crate::render::RenderOptions;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The folder, inside the site, where nianbao keeps what it can reuse between runs.
 pub const CACHE_DIR: &str = ".nianbao-cache";
@@ -42,37 +46,54 @@ pub fn binary_identity() -> String {
     format!("{}:{exe}", env!("CARGO_PKG_VERSION"))
 }
 
-/// Every regular file below `dir` (following symlinks, as loading does), as
-/// `(path relative to root, absolute path)`, sorted.
-fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
+/// Where the hashes of the site's files are kept between runs (see [`super::hashes`]).
+pub fn hashes_path(root: &Path) -> PathBuf {
+    cache_dir(root).join("hashes")
+}
+
+/// A file found by [`walk`]: its path relative to the site, its path, its metadata.
+type Found = (String, PathBuf, fs::Metadata);
+
+/// Every regular file below `dir` (following symlinks, as loading does), with its metadata;
+/// folders are listed in parallel.
+fn walk(root: &Path, dir: &Path) -> Vec<Found> {
     let Ok(entries) = fs::read_dir(dir) else {
-        return;
+        return Vec::new();
     };
+    let mut out = Vec::new();
+    let mut folders = Vec::new();
     for e in entries.flatten() {
         let path = e.path();
         // the kind from the folder listing; a symlink is followed, as loading does
         let Ok(kind) = e.file_type() else {
             continue;
         };
-        let (is_dir, is_file) = if kind.is_symlink() {
-            match fs::metadata(&path) {
-                Ok(m) => (m.is_dir(), m.is_file()),
-                Err(_) => continue,
-            }
+        if kind.is_dir() {
+            folders.push(path);
+            continue;
+        }
+        let meta = if kind.is_symlink() {
+            fs::metadata(&path)
         } else {
-            (kind.is_dir(), kind.is_file())
+            e.metadata()
         };
-        if is_dir {
-            walk(root, &path, out);
-        } else if is_file {
+        let Ok(meta) = meta else {
+            continue;
+        };
+        if meta.is_dir() {
+            folders.push(path);
+        } else if meta.is_file() {
             let rel = path
                 .strip_prefix(root)
                 .unwrap_or(&path)
                 .to_string_lossy()
                 .replace('\\', "/");
-            out.push((rel, path));
+            out.push((rel, path, meta));
         }
     }
+    let below: Vec<Vec<Found>> = folders.par_iter().map(|f| walk(root, f)).collect();
+    out.extend(below.into_iter().flatten());
+    out
 }
 
 /// Whether site.toml names installed fonts (`[fonts]`): those live outside the site, so a
@@ -87,30 +108,63 @@ fn names_installed_fonts(site_toml: &[u8]) -> bool {
 }
 
 /// The fingerprint of a build's inputs, or None when it cannot be known from the site alone
-/// (a build with documents whose fonts are installed ones).
+/// (a build with documents whose fonts are installed ones). Every file is read.
 pub fn fingerprint(root: &Path, opts: &RenderOptions) -> Option<String> {
+    fingerprint_with(root, opts, &mut FileHashes::default())
+}
+
+/// [`fingerprint`], reading only the files whose status changed since `hashes` took their
+/// hash (and keeping in it the hashes it takes).
+pub fn fingerprint_with(
+    root: &Path,
+    opts: &RenderOptions,
+    hashes: &mut FileHashes,
+) -> Option<String> {
+    // before any file's status is read: a hash is trusted later only if taken well after
+    // the file's last change
+    fingerprint_at(root, opts, hashes, std::time::SystemTime::now())
+}
+
+/// [`fingerprint_with`], as if the files' status were read at `now`.
+fn fingerprint_at(
+    root: &Path,
+    opts: &RenderOptions,
+    hashes: &mut FileHashes,
+    now: std::time::SystemTime,
+) -> Option<String> {
     let site_toml = fs::read(root.join("site.toml")).ok()?;
     if !opts.no_downloads && names_installed_fonts(&site_toml) {
         return None;
     }
-    let mut files = Vec::new();
-    walk(root, &root.join("content"), &mut files);
-    walk(root, &root.join("themes"), &mut files);
-    files.sort();
-    let hashes: Vec<Option<[u8; 32]>> = files
-        .par_iter()
-        .map(|(_, p)| fs::read(p).ok().map(|b| Sha256::digest(&b).into()))
-        .collect();
+    let (mut files, themes) = rayon::join(
+        || walk(root, &root.join("content")),
+        || walk(root, &root.join("themes")),
+    );
+    files.extend(themes);
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    let hashed: Vec<Option<Hashed>> = {
+        let hashes = &*hashes;
+        files
+            .par_iter()
+            .map(|(rel, path, meta)| hashes.hash(rel, path, meta, now))
+            .collect()
+    };
+    for ((rel, _, _), h) in files.iter().zip(&hashed) {
+        if let Some(h) = h {
+            hashes.keep(rel, h);
+        }
+    }
+    hashes.retain(files.iter().map(|f| f.0.as_str()));
     let mut h = Sha256::new();
     h.update(b"nianbao-inputs-1\0");
     h.update(binary_identity().as_bytes());
     h.update(format!("\0{:?}\0{}\0", opts.base_url, opts.no_downloads).as_bytes());
     h.update(Sha256::digest(&site_toml));
-    for ((rel, _), hash) in files.iter().zip(hashes) {
+    for ((rel, _, _), hashed) in files.iter().zip(hashed) {
         h.update(rel.as_bytes());
         h.update(b"\0");
         // a file that vanished while hashing: no record can match this fingerprint
-        h.update(hash?);
+        h.update(hashed?.hash);
     }
     Some(format!("{:x}", h.finalize()))
 }
@@ -137,13 +191,13 @@ pub fn memo_path(root: &Path, target: &Path) -> PathBuf {
 
 /// What the output folder holds now: its `SHA256SUMS`, and the name, size and modification
 /// time of every file and folder in it (a file added, removed or edited by hand since the
-/// build changes it).
-fn output_identity(target: &Path) -> Option<String> {
+/// build changes it). None when `stop` is set before it is known.
+fn output_identity(target: &Path, stop: &AtomicBool) -> Option<String> {
     if !target.join(crate::output::MARKER).is_file() {
         return None;
     }
     let sums = fs::read(target.join("SHA256SUMS")).ok()?;
-    let mut listing: Vec<String> = crate::output::list_tree(target)
+    let mut listing: Vec<String> = crate::output::list_tree_unless(target, stop)
         .ok()?
         .into_iter()
         .map(|(rel, meta)| {
@@ -166,47 +220,75 @@ fn output_identity(target: &Path) -> Option<String> {
 
 /// Whether `target` holds what a build of these inputs would write.
 pub fn up_to_date(root: &Path, target: &Path, fingerprint: &str) -> bool {
-    matches_record(root, target, Some(fingerprint), output_identity(target))
+    let record = fs::read_to_string(record_path(root, target)).ok();
+    let output = output_identity(target, &AtomicBool::new(false));
+    matches_record(record.as_deref(), Some(fingerprint), output.as_deref())
 }
 
-/// The fingerprint of the inputs (see [`fingerprint`]), and whether `target` already holds
-/// their build; the inputs and the output folder are looked at in parallel.
-pub fn unchanged(root: &Path, target: &Path, opts: &RenderOptions) -> (Option<String>, bool) {
-    let (inputs, output) = rayon::join(|| fingerprint(root, opts), || output_identity(target));
-    let same = matches_record(root, target, inputs.as_deref(), output);
+/// The fingerprint of the inputs (see [`fingerprint_with`]), and whether `target` already
+/// holds their build. The inputs and the output folder are looked at in parallel; the
+/// output's listing stops as soon as the inputs are known to differ from the record's.
+pub fn unchanged(
+    root: &Path,
+    target: &Path,
+    opts: &RenderOptions,
+    hashes: &mut FileHashes,
+) -> (Option<String>, bool) {
+    let Ok(record) = fs::read_to_string(record_path(root, target)) else {
+        return (fingerprint_with(root, opts, hashes), false);
+    };
+    let recorded = record.lines().next();
+    let stop = AtomicBool::new(false);
+    let (inputs, output) = rayon::join(
+        || {
+            let inputs = fingerprint_with(root, opts, hashes);
+            if inputs.as_deref() != recorded {
+                stop.store(true, Ordering::Relaxed);
+            }
+            inputs
+        },
+        || output_identity(target, &stop),
+    );
+    let same = matches_record(Some(&record), inputs.as_deref(), output.as_deref());
     (inputs, same)
 }
 
-fn matches_record(
-    root: &Path,
-    target: &Path,
-    fingerprint: Option<&str>,
-    output: Option<String>,
-) -> bool {
-    let (Some(fingerprint), Some(output)) = (fingerprint, output) else {
-        return false;
-    };
-    let Ok(record) = fs::read_to_string(record_path(root, target)) else {
+/// Whether `record` (of the last build into an output folder) names these inputs and that
+/// folder as it is now.
+fn matches_record(record: Option<&str>, fingerprint: Option<&str>, output: Option<&str>) -> bool {
+    let (Some(record), Some(fingerprint), Some(output)) = (record, fingerprint, output) else {
         return false;
     };
     let mut lines = record.lines();
-    lines.next() == Some(fingerprint) && lines.next() == Some(output.as_str())
+    lines.next() == Some(fingerprint) && lines.next() == Some(output)
 }
 
-/// Remember that `target` now holds the build of the inputs whose fingerprint was
-/// `fingerprint` before the build, if they still have it (a source saved during the build
-/// must not be taken as built); the inputs and the output folder are looked at in parallel.
-/// Best effort: a record that cannot be written only costs a full build next time.
-pub fn remember_if_unchanged(root: &Path, target: &Path, opts: &RenderOptions, fingerprint: &str) {
-    let (now, output) = rayon::join(|| self::fingerprint(root, opts), || output_identity(target));
+/// The record to keep once the output now in `staging` is in place: the inputs'
+/// fingerprint `fingerprint`, taken before the build, if they still have it (a source saved
+/// during the build must not be taken as built: its status changed since `hashes` was filled,
+/// so it is read again), and the identity of that output; None otherwise. The inputs and the
+/// output are looked at in parallel.
+pub fn record_for(
+    root: &Path,
+    opts: &RenderOptions,
+    fingerprint: &str,
+    hashes: &mut FileHashes,
+    staging: &Path,
+) -> Option<String> {
+    let (now, output) = rayon::join(
+        || fingerprint_with(root, opts, hashes),
+        || output_identity(staging, &AtomicBool::new(false)),
+    );
     if now.as_deref() != Some(fingerprint) {
-        return;
+        return None;
     }
-    let Some(output) = output else {
-        return;
-    };
-    let path = record_path(root, target);
-    let _ = write_cache_file(&path, format!("{fingerprint}\n{output}\n").as_bytes());
+    Some(format!("{fingerprint}\n{}\n", output?))
+}
+
+/// Keep `record` (made by [`record_for`]) as that of the last build into `target`. Best
+/// effort: a record that cannot be written only costs a full build next time.
+pub fn remember(root: &Path, target: &Path, record: &str) {
+    let _ = write_cache_file(&record_path(root, target), record.as_bytes());
 }
 
 /// Write a file of the cache folder whole or not at all: into a temporary file beside it,
@@ -272,6 +354,65 @@ mod tests {
         assert_ne!(b, fingerprint(d.path(), &opts).unwrap());
     }
 
+    /// The kept hashes give the fingerprint that reading every file gives, and a file
+    /// rewritten with its size and modification time kept is read again (its change time
+    /// moved).
+    #[cfg(unix)]
+    #[test]
+    fn kept_hashes_give_the_same_fingerprint_and_miss_no_edit() {
+        let d = site();
+        let opts = RenderOptions::default();
+        let report = d.path().join("content/a/2024/report.md");
+        // as if hashed long after the files were written: every kept hash is trusted
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+        let mut hashes = FileHashes::default();
+        let a = fingerprint_at(d.path(), &opts, &mut hashes, later).unwrap();
+        assert_eq!(a, fingerprint(d.path(), &opts).unwrap());
+        assert_eq!(
+            a,
+            fingerprint_at(d.path(), &opts, &mut hashes, later).unwrap()
+        );
+        let before = fs::metadata(&report).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        fs::write(&report, "正交").unwrap();
+        let f = fs::File::options().write(true).open(&report).unwrap();
+        f.set_modified(before.modified().unwrap()).unwrap();
+        drop(f);
+        let b = fingerprint_at(d.path(), &opts, &mut hashes, later).unwrap();
+        assert_ne!(a, b);
+        assert_eq!(b, fingerprint(d.path(), &opts).unwrap());
+        // a file removed is forgotten, and counts
+        fs::remove_file(d.path().join("content/a/org.toml")).unwrap();
+        let c = fingerprint_at(d.path(), &opts, &mut hashes, later).unwrap();
+        assert_ne!(b, c);
+        assert_eq!(c, fingerprint(d.path(), &opts).unwrap());
+    }
+
+    /// The record is made from the staging folder while it is made durable: what it says of
+    /// the output must hold of the output once in place, for a new output folder and for one
+    /// replaced (from the spare, on Linux).
+    #[test]
+    fn the_staging_folder_has_the_identity_of_the_output_it_becomes() {
+        use crate::output::{OutputFile, finish, write_site_with};
+        let d = tempfile::tempdir().unwrap();
+        let out = d.path().join("output");
+        for round in 0..4 {
+            let files = finish(vec![
+                OutputFile::new("index.html", format!("首页 {}", round % 2)),
+                OutputFile::new("2024/a/index.html", "报告"),
+                OutputFile::new(format!("{round}/new.html"), "新"),
+            ]);
+            let mut seen = None;
+            write_site_with(&out, &files, |staging| {
+                seen = output_identity(staging, &AtomicBool::new(false));
+            })
+            .unwrap();
+            let now = output_identity(&out, &AtomicBool::new(false));
+            assert!(now.is_some());
+            assert_eq!(seen, now, "round {round}");
+        }
+    }
+
     #[test]
     fn installed_fonts_make_documents_unknowable() {
         let d = site();
@@ -294,29 +435,33 @@ mod tests {
         let out = d.path().join("output");
         let opts = RenderOptions::default();
         let f = fingerprint(d.path(), &opts).unwrap();
-        let remember = |f: &str| remember_if_unchanged(d.path(), &out, &opts, f);
+        let build_done = |f: &str| {
+            if let Some(r) = record_for(d.path(), &opts, f, &mut FileHashes::default(), &out) {
+                remember(d.path(), &out, &r);
+            }
+        };
         assert!(!up_to_date(d.path(), &out, &f));
         fs::create_dir_all(&out).unwrap();
         fs::write(out.join(crate::output::MARKER), "m").unwrap();
         fs::write(out.join("SHA256SUMS"), "x  index.html\n").unwrap();
-        remember(&f);
+        build_done(&f);
         assert!(up_to_date(d.path(), &out, &f));
         assert!(!up_to_date(d.path(), &out, "g"));
         fs::write(out.join("SHA256SUMS"), "y  index.html\n").unwrap();
         assert!(!up_to_date(d.path(), &out, &f));
-        remember(&f);
+        build_done(&f);
         assert!(up_to_date(d.path(), &out, &f));
         // a file added to the output by hand: not what the build wrote
         fs::write(out.join("stale.html"), "x").unwrap();
         assert!(!up_to_date(d.path(), &out, &f));
         fs::remove_file(out.join("stale.html")).unwrap();
-        remember(&f);
+        build_done(&f);
         assert!(up_to_date(d.path(), &out, &f));
         forget(d.path(), &out);
         assert!(!up_to_date(d.path(), &out, &f));
         // a source saved during the build: the output is not recorded as its build
         fs::write(d.path().join("content/a/2024/report.md"), "改过的正文").unwrap();
-        remember(&f);
+        build_done(&f);
         assert!(!up_to_date(d.path(), &out, &f));
     }
 }

@@ -1,6 +1,7 @@
 //! The site pipeline, in explicit phases shared by `build`, `check` and `serve`:
 //! load (content → model, schema errors) → check (rules) → render (model → files) → sink.
 
+pub mod hashes;
 pub mod inputs;
 
 use crate::check::{CheckCache, check_site, check_site_cached};
@@ -12,6 +13,7 @@ use crate::render::{
     RenderMemo, RenderOptions, Theme, render_site_memo, render_site_memo_with_progress,
 };
 use anyhow::{Context, Result};
+use hashes::FileHashes;
 use std::path::Path;
 
 /// The outcome of the load and check phases.
@@ -93,38 +95,71 @@ pub fn default_output(root: &Path) -> std::path::PathBuf {
 
 /// Render and write, with context naming the output folder.
 pub fn render_and_write(site: &Site, opts: &RenderOptions, target: &Path) -> Result<Written> {
-    render_and_write_with_progress(site, opts, target, &Silent)
+    render_and_write_with_progress(site, opts, target, &Silent, None)
+}
+
+/// The fingerprint of a build's inputs taken before loading them (see
+/// [`inputs::fingerprint_with`]), and the hashes it was taken with.
+pub struct Fingerprinted<'a> {
+    pub fingerprint: &'a str,
+    pub hashes: &'a mut FileHashes,
 }
 
 /// [`render_and_write`], reporting each report to `progress`. Pages whose inputs are those
 /// of the last build into `target` are not rendered again: the memo of that build, recorded
 /// in the cache folder, gives their keys, and they are taken from `target` as they are (see
-/// `render::pages::stored`); the files are the same as a clean build's.
+/// `render::pages::stored`); the files are the same as a clean build's. With `inputs`, the
+/// output is recorded as their build (see [`inputs::record_for`]) when they did not change
+/// during it. The records are made while the output is being made durable, and saved once it
+/// is in place.
 pub fn render_and_write_with_progress(
     site: &Site,
     opts: &RenderOptions,
     target: &Path,
     progress: &dyn Progress,
+    inputs: Option<Fingerprinted<'_>>,
 ) -> Result<Written> {
     let theme = Theme::load(&site.root, &site.config.theme)?;
     let record = inputs::memo_path(&site.root, target);
     let identity = inputs::binary_identity();
     let mut memo = RenderMemo::load_stored(&record, target, &identity);
     memo.lean = true;
+    crate::progress::phase_done("page record loaded");
     let files = render_site_memo_with_progress(site, &theme, opts, &mut memo, progress)?;
+    crate::progress::phase_done("rendered");
     let files = {
         let memo = &memo;
         output::finish_with(files, &|f| memo.sha256_of(f))
     };
     // a record is only valid for the output it describes: gone before the swap
     let _ = std::fs::remove_file(&record);
-    write(target, &files).with_context(|| format!("输出到 {} 失败", target.display()))?;
-    if let Some(sums) = files.iter().find(|f| f.path == "SHA256SUMS") {
-        // named after the target as it is now that it exists; without a record the next
+    crate::progress::phase_done("SHA256SUMS made");
+    let sums = files.iter().find(|f| f.path == "SHA256SUMS");
+    let mut records = None;
+    output::write_site_with(target, &files, |staging| {
+        let memo = &memo;
+        records = Some(rayon::join(
+            || sums.and_then(|s| memo.stored(&identity, &s.bytes).ok()),
+            || {
+                inputs.and_then(|i| {
+                    inputs::record_for(&site.root, opts, i.fingerprint, i.hashes, staging)
+                })
+            },
+        ));
+    })
+    .with_context(|| format!("输出到 {} 失败", target.display()))?;
+    crate::progress::phase_done("output in place");
+    if let Some((stored, built)) = records {
+        // named after the target as it is now that it exists; without the records the next
         // build renders everything: not an error
-        let record = inputs::memo_path(&site.root, target);
-        let _ = memo.save_stored(&record, &identity, &sums.bytes);
+        if let Some(stored) = stored {
+            let _ = stored.save(&inputs::memo_path(&site.root, target));
+        }
+        if let Some(built) = built {
+            inputs::remember(&site.root, target, &built);
+        }
     }
+    crate::progress::phase_done("records saved");
     Ok(Written {
         files: files.len(),
         rendered: memo.rendered,

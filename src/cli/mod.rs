@@ -217,6 +217,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 bail!("--base-url {m}");
             }
             let started = std::time::Instant::now();
+            crate::progress::phase_done("build started");
             let target = output.unwrap_or_else(|| build::default_output(&root));
             let opts = RenderOptions {
                 base_url,
@@ -224,12 +225,19 @@ pub fn run(cli: Cli) -> Result<i32> {
                 download_cache: Some(build::inputs::cache_dir(&root).join("downloads")),
                 ..RenderOptions::default()
             };
-            let (inputs, unchanged) = build::inputs::unchanged(&root, &target, &opts);
+            // the hashes of the site's files, kept between builds: only the files whose
+            // status changed since are read to tell whether anything changed
+            let hashes_path = build::inputs::hashes_path(&root);
+            let mut hashes = build::hashes::FileHashes::load(&hashes_path);
+            let (inputs, unchanged) = build::inputs::unchanged(&root, &target, &opts, &mut hashes);
+            hashes.save(&hashes_path);
+            crate::progress::phase_done("inputs fingerprinted");
             if unchanged {
                 ui.info(format!("没有变化，{} 未改动", target.display()));
                 return Ok(0);
             }
             let checked = build::load_and_check(&root);
+            crate::progress::phase_done("loaded and checked");
             print_diagnostics(&checked, ui);
             ui.detail(format!("读取和检查：{}", ui::seconds(started.elapsed())));
             let Some(site) = checked.site.as_ref().filter(|_| !checked.has_errors()) else {
@@ -237,7 +245,20 @@ pub fn run(cli: Cli) -> Result<i32> {
                 return Ok(1);
             };
             build::inputs::forget(&root, &target);
-            let w = build::render_and_write_with_progress(site, &opts, &target, &ui.progress())?;
+            // remembered only when the sources did not change during the build
+            let fingerprinted = inputs.as_deref().map(|fingerprint| build::Fingerprinted {
+                fingerprint,
+                hashes: &mut hashes,
+            });
+            let written = build::render_and_write_with_progress(
+                site,
+                &opts,
+                &target,
+                &ui.progress(),
+                fingerprinted,
+            );
+            hashes.save(&hashes_path);
+            let w = written?;
             ui.detail(format!(
                 "重新生成 {} 个页面，沿用上次生成的 {} 个",
                 w.rendered, w.reused
@@ -249,10 +270,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 target.display(),
                 ui::seconds(started.elapsed())
             ));
-            // remembered only when the sources did not change during the build
-            if let Some(f) = inputs {
-                build::inputs::remember_if_unchanged(&root, &target, &opts, &f);
-            }
+            crate::progress::phase_done("done");
             Ok(0)
         }
         Command::Check { format } => {

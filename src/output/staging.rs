@@ -115,6 +115,18 @@ fn safe_relative(p: &str) -> bool {
 /// filesystem allows: two renames; a crash between them leaves the old copy beside, which
 /// the next build restores or removes).
 pub fn write_site(target: &Path, files: &[OutputFile]) -> Result<(), StagingError> {
+    write_site_with(target, files, |_| {})
+}
+
+/// [`write_site`], calling `while_syncing` with the staging folder once every file is in it,
+/// while the system makes it durable (waiting for the disk; the work of `while_syncing` is
+/// done meanwhile): the folder holds then what the target will hold, file for file, with the
+/// same metadata. Not called when the site is not written.
+pub fn write_site_with(
+    target: &Path,
+    files: &[OutputFile],
+    while_syncing: impl FnOnce(&Path) + Send,
+) -> Result<(), StagingError> {
     let (staging, old) = siblings(target);
     recover(target, &staging, &old)?;
     if target.join(crate::deploy::STATE_DIR).exists() {
@@ -134,7 +146,7 @@ pub fn write_site(target: &Path, files: &[OutputFile]) -> Result<(), StagingErro
     if fs::symlink_metadata(&spare).is_ok() && !from_spare {
         let _ = fs::remove_dir_all(&spare);
     }
-    let result = fill_staging(target, &staging, files, from_spare);
+    let result = fill_staging(target, &staging, files, from_spare, while_syncing);
     if let Err(e) = result {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
@@ -181,6 +193,7 @@ fn fill_staging(
     staging: &Path,
     files: &[OutputFile],
     from_spare: bool,
+    while_syncing: impl FnOnce(&Path) + Send,
 ) -> Result<(), StagingError> {
     let mut dirs = BTreeSet::new();
     for f in files {
@@ -210,6 +223,7 @@ fn fill_staging(
         None
     };
     let kept = kept.unwrap_or_default();
+    crate::progress::phase_done("staging folder ready");
     fs::create_dir_all(staging).map_err(io(staging))?;
     for dir in dirs.iter().filter(|d| !kept.contains(**d)) {
         let p = staging.join(dir);
@@ -254,12 +268,26 @@ fn fill_staging(
         write(f)
     })?;
     sums.into_iter().try_for_each(write)?;
+    crate::progress::phase_done("files written");
     if one_sync {
-        sync_filesystem(staging)?;
+        // on a thread of its own: it waits for the disk, and `while_syncing` may want every
+        // core of the thread pool
+        std::thread::scope(|scope| {
+            let synced = scope.spawn(|| sync_filesystem(staging));
+            while_syncing(staging);
+            synced.join().unwrap_or_else(|_| {
+                Err(StagingError::Io(
+                    staging.to_path_buf(),
+                    std::io::Error::other("syncfs"),
+                ))
+            })
+        })?;
+        crate::progress::phase_done("staging folder durable");
     } else {
         for dir in &dirs {
             sync_dir(&staging.join(dir));
         }
+        while_syncing(staging);
     }
     sync_dir(staging);
     Ok(())
@@ -375,16 +403,28 @@ fn update_spare(
 /// is given lossily (nianbao writes none; the spare's update then fails to remove it and the
 /// spare is not used).
 pub(crate) fn list_tree(dir: &Path) -> std::io::Result<Vec<(String, fs::Metadata)>> {
-    let mut out = Vec::new();
-    list_below(dir, "", &mut out)?;
-    Ok(out)
+    list_tree_unless(dir, &std::sync::atomic::AtomicBool::new(false))
+}
+
+/// [`list_tree`], giving up (with an `Interrupted` error) once `stop` is set. Folders are
+/// listed in parallel.
+pub(crate) fn list_tree_unless(
+    dir: &Path,
+    stop: &std::sync::atomic::AtomicBool,
+) -> std::io::Result<Vec<(String, fs::Metadata)>> {
+    list_below(dir, "", stop)
 }
 
 fn list_below(
     dir: &Path,
     prefix: &str,
-    out: &mut Vec<(String, fs::Metadata)>,
-) -> std::io::Result<()> {
+    stop: &std::sync::atomic::AtomicBool,
+) -> std::io::Result<Vec<(String, fs::Metadata)>> {
+    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(std::io::ErrorKind::Interrupted.into());
+    }
+    let mut out = Vec::new();
+    let mut folders = Vec::new();
     for e in fs::read_dir(dir)? {
         let e = e?;
         let name = e.file_name();
@@ -397,13 +437,18 @@ fn list_below(
         // not following a symlink (looked up from the open folder)
         let meta = e.metadata()?;
         if meta.is_dir() {
-            out.push((rel.clone(), meta));
-            list_below(&e.path(), &rel, out)?;
-        } else {
-            out.push((rel, meta));
+            folders.push((e.path(), rel.clone()));
         }
+        out.push((rel, meta));
     }
-    Ok(())
+    let below: Vec<_> = folders
+        .par_iter()
+        .map(|(path, rel)| list_below(path, rel, stop))
+        .collect();
+    for b in below {
+        out.extend(b?);
+    }
+    Ok(out)
 }
 
 /// The files of the current output that a new build can keep as they are.

@@ -11,7 +11,9 @@ pub mod tables_html;
 pub mod theme;
 pub mod urls;
 
-pub use pages::{RenderMemo, render_site, render_site_memo, render_site_memo_with_progress};
+pub use pages::{
+    RenderMemo, StoredMemo, render_site, render_site_memo, render_site_memo_with_progress,
+};
 pub use theme::Theme;
 
 /// Options that change what is rendered (not how the model is read).

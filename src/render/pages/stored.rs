@@ -189,6 +189,12 @@ impl RenderMemo {
     /// Record this memo at `record`, for the output whose `SHA256SUMS` is `sums` (written
     /// atomically: a temporary file renamed over it).
     pub fn save_stored(&self, record: &Path, identity: &str, sums: &[u8]) -> std::io::Result<()> {
+        self.stored(identity, sums)?.save(record)
+    }
+
+    /// The record of this memo for the output whose `SHA256SUMS` is `sums`, to be saved by
+    /// [`StoredMemo::save`] once that output is in place.
+    pub fn stored(&self, identity: &str, sums: &[u8]) -> std::io::Result<StoredMemo> {
         let file = |f: &OutputFile, key: Option<&[u8; 32]>| {
             Some(FileRecord {
                 path: f.path.clone(),
@@ -228,17 +234,31 @@ impl RenderMemo {
             pages,
             reports,
         };
-        let (tokens, text) = rayon::join(
-            || {
-                write_cache_file(
-                    &tokens_path(record),
-                    tokens_text(identity, &self.search_tokens).as_bytes(),
-                )
-            },
+        let (tokens, record) = rayon::join(
+            || tokens_text(identity, &self.search_tokens),
             || serde_json::to_vec(&r).map_err(std::io::Error::other),
         );
-        tokens?;
-        write_cache_file(record, &text?)
+        Ok(StoredMemo {
+            tokens,
+            record: record?,
+        })
+    }
+}
+
+/// A memo's record, made (see [`RenderMemo::stored`]) and not yet saved.
+pub struct StoredMemo {
+    tokens: String,
+    record: Vec<u8>,
+}
+
+impl StoredMemo {
+    /// Save it at `record` (and its search tokens beside it), each file written atomically.
+    pub fn save(self, record: &Path) -> std::io::Result<()> {
+        let (tokens, text) = rayon::join(
+            || write_cache_file(&tokens_path(record), self.tokens.as_bytes()),
+            || write_cache_file(record, &self.record),
+        );
+        tokens.and(text)
     }
 }
 
