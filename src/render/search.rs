@@ -191,27 +191,43 @@ pub struct Postings {
 
 impl Postings {
     pub fn new(docs: &[Doc]) -> Postings {
-        let mut lists: std::collections::HashMap<&str, Vec<usize>> =
-            std::collections::HashMap::new();
-        for (i, d) in docs.iter().enumerate() {
-            for t in d.tokens.iter() {
-                lists.entry(t).or_default().push(i);
-            }
-        }
+        use rayon::prelude::*;
+        type Lists<'a> = std::collections::HashMap<&'a str, Vec<usize>>;
+        // each thread indexes a run of documents; runs are joined in order, so that every
+        // list stays ascending
+        let lists: Lists<'_> = docs
+            .par_iter()
+            .enumerate()
+            .fold(Lists::default, |mut lists, (i, d)| {
+                for t in d.tokens.iter() {
+                    lists.entry(t).or_default().push(i);
+                }
+                lists
+            })
+            .reduce(Lists::default, |mut left, right| {
+                for (t, ids) in right {
+                    left.entry(t).or_default().extend(ids);
+                }
+                left
+            });
         let n = docs.len();
+        let mut lists: Vec<(&str, Vec<usize>)> = lists.into_iter().collect();
+        lists.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let grams: Vec<_> = lists
+            .into_par_iter()
+            .map(|(t, ids)| {
+                let written = encode(&ids, n);
+                (t.into(), (ids, written))
+            })
+            .collect();
         Postings {
             hrefs: docs.iter().map(|d| d.href.clone()).collect(),
             tokens: docs
                 .iter()
                 .map(|d| std::sync::Arc::clone(&d.tokens))
                 .collect(),
-            grams: lists
-                .into_iter()
-                .map(|(t, ids)| {
-                    let written = encode(&ids, n);
-                    (t.into(), (ids, written))
-                })
-                .collect(),
+            // in order already: the map is built without comparisons
+            grams: grams.into_iter().collect(),
         }
     }
 
@@ -512,6 +528,47 @@ mod tests {
             postings.update(&reordered).script(&reordered),
             script(&reordered)
         );
+    }
+
+    /// The lists made in parallel runs are those of one pass over the documents in order.
+    #[test]
+    fn postings_are_ascending_lists_of_every_document_holding_a_token() {
+        let words = [
+            "收到申请",
+            "公开答复",
+            "行政复议",
+            "诉讼",
+            "年报 abc",
+            "依申请公开",
+        ];
+        let texts: Vec<String> = (0..2000usize)
+            .map(|i| {
+                (0..words.len())
+                    .filter(|w| (i * 7 + w * 3) % (w + 2) == 0)
+                    .map(|w| words[w])
+                    .collect::<Vec<_>>()
+                    .join("，")
+            })
+            .collect();
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let d = docs(&texts);
+        let mut plain: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+        for (i, doc) in d.iter().enumerate() {
+            for t in doc.tokens.iter() {
+                plain.entry(t).or_default().push(i);
+            }
+        }
+        let postings = Postings::new(&d);
+        let made: std::collections::BTreeMap<&str, Vec<usize>> = postings
+            .grams
+            .iter()
+            .map(|(t, (ids, written))| {
+                assert_eq!(*written, encode(ids, d.len()));
+                (&**t, ids.clone())
+            })
+            .collect();
+        assert!(plain.len() > 10, "{}", plain.len());
+        assert_eq!(made, plain);
     }
 
     #[test]
