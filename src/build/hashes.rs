@@ -23,6 +23,8 @@ pub const RACY: Duration = Duration::from_secs(3);
 /// The first line of the cache file.
 const HEADER: &str = "nianbao file hashes 1";
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 /// What a file's status says of its contents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp {
@@ -165,13 +167,19 @@ impl FileHashes {
         out.push_str(HEADER);
         out.push('\n');
         for k in keys {
+            use std::fmt::Write;
             let e = &self.entries[k];
             let s = &e.stamp;
-            let hash: String = e.hash.iter().map(|b| format!("{b:02x}")).collect();
-            out.push_str(&format!(
-                "{hash} {} {} {} {} {} {} {k}\n",
+            for b in e.hash {
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 15)]));
+            }
+            // writing into a String cannot fail
+            let _ = writeln!(
+                out,
+                " {} {} {} {} {} {} {k}",
                 s.len, s.mtime, s.ctime, s.ino, s.dev, e.at
-            ));
+            );
         }
         out
     }

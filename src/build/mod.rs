@@ -10,7 +10,8 @@ use crate::diagnostics::Diagnostics;
 use crate::output::{self, OutputFile, StagingError};
 use crate::progress::{Progress, Silent};
 use crate::render::{
-    RenderMemo, RenderOptions, Theme, render_site_memo, render_site_memo_with_progress,
+    CompiledTemplates, RenderMemo, RenderOptions, Theme, render_site_memo,
+    render_site_memo_with_progress,
 };
 use anyhow::{Context, Result};
 use hashes::FileHashes;
@@ -119,10 +120,20 @@ pub fn render_and_write_with_progress(
     progress: &dyn Progress,
     inputs: Option<Fingerprinted<'_>>,
 ) -> Result<Written> {
-    let theme = Theme::load(&site.root, &site.config.theme)?;
     let record = inputs::memo_path(&site.root, target);
     let identity = inputs::binary_identity();
-    let mut memo = RenderMemo::load_stored(&record, target, &identity);
+    // the last build's record read while the theme's templates are compiled
+    let (theme, memo) = rayon::join(
+        || -> Result<(Theme, CompiledTemplates)> {
+            let theme = Theme::load(&site.root, &site.config.theme)?;
+            let compiled = CompiledTemplates::of(&theme);
+            Ok((theme, compiled))
+        },
+        || RenderMemo::load_stored(&record, target, &identity),
+    );
+    let (theme, compiled) = theme?;
+    let mut memo = memo;
+    memo.use_templates(compiled);
     memo.lean = true;
     crate::progress::phase_done("page record loaded");
     let files = render_site_memo_with_progress(site, &theme, opts, &mut memo, progress)?;

@@ -230,9 +230,9 @@ pub fn run(cli: Cli) -> Result<i32> {
             let hashes_path = build::inputs::hashes_path(&root);
             let mut hashes = build::hashes::FileHashes::load(&hashes_path);
             let (inputs, unchanged) = build::inputs::unchanged(&root, &target, &opts, &mut hashes);
-            hashes.save(&hashes_path);
             crate::progress::phase_done("inputs fingerprinted");
             if unchanged {
+                hashes.save(&hashes_path);
                 ui.info(format!("没有变化，{} 未改动", target.display()));
                 return Ok(0);
             }
@@ -241,6 +241,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             print_diagnostics(&checked, ui);
             ui.detail(format!("读取和检查：{}", ui::seconds(started.elapsed())));
             let Some(site) = checked.site.as_ref().filter(|_| !checked.has_errors()) else {
+                hashes.save(&hashes_path);
                 eprintln!("生成已停止：请先改正上面的错误。output/ 保持不变。");
                 return Ok(1);
             };

@@ -12,7 +12,8 @@ pub mod theme;
 pub mod urls;
 
 pub use pages::{
-    RenderMemo, StoredMemo, render_site, render_site_memo, render_site_memo_with_progress,
+    CompiledTemplates, RenderMemo, StoredMemo, render_site, render_site_memo,
+    render_site_memo_with_progress,
 };
 pub use theme::Theme;
 

@@ -206,14 +206,7 @@ fn render(
     mut memo: Option<&mut RenderMemo>,
     progress: &dyn crate::progress::Progress,
 ) -> Result<Vec<OutputFile>> {
-    let templates_key = memo.as_ref().map(|_| {
-        let parts: Vec<&[u8]> = theme
-            .templates
-            .iter()
-            .flat_map(|(k, v)| [k.as_bytes(), v.as_bytes()])
-            .collect();
-        digest(&parts)
-    });
+    let templates_key = memo.as_ref().map(|_| templates_key(theme));
     let compiled = memo
         .as_ref()
         .and_then(|m| m.tera.as_ref())
@@ -221,19 +214,7 @@ fn render(
         .map(|(_, t)| Arc::clone(t));
     let tera = match compiled {
         Some(t) => t,
-        None => {
-            let mut tera = tera::Tera::default();
-            let templates: Vec<(&str, &str)> = theme
-                .templates
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            tera.add_raw_templates(templates)
-                .map_err(|e| anyhow!(tera_chain(&e)))
-                .context("主题模板有误")?;
-            tera.autoescape_on(vec![".html", ".xml"]);
-            Arc::new(tera)
-        }
+        None => compile(theme)?,
     };
     let base_url = match &opts.base_url {
         Some(u) => {
@@ -455,6 +436,51 @@ fn site_pages(ctx: &Ctx<'_>) -> Result<Vec<OutputFile>> {
         .chain(of_site)
         .flatten()
         .collect())
+}
+
+/// The hash of a theme's templates, under which their compiled form is kept.
+fn templates_key(theme: &Theme) -> [u8; 32] {
+    let parts: Vec<&[u8]> = theme
+        .templates
+        .iter()
+        .flat_map(|(k, v)| [k.as_bytes(), v.as_bytes()])
+        .collect();
+    digest(&parts)
+}
+
+/// A theme's templates, compiled.
+fn compile(theme: &Theme) -> Result<Arc<tera::Tera>> {
+    let mut tera = tera::Tera::default();
+    let templates: Vec<(&str, &str)> = theme
+        .templates
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    tera.add_raw_templates(templates)
+        .map_err(|e| anyhow!(tera_chain(&e)))
+        .context("主题模板有误")?;
+    tera.autoescape_on(vec![".html", ".xml"]);
+    Ok(Arc::new(tera))
+}
+
+/// A theme's templates compiled ahead of the render, so that it can be done while something
+/// else is (see [`RenderMemo::use_templates`]); a theme whose templates do not compile gives
+/// none, and the render reports the error.
+pub struct CompiledTemplates(Option<([u8; 32], Arc<tera::Tera>)>);
+
+impl CompiledTemplates {
+    pub fn of(theme: &Theme) -> CompiledTemplates {
+        CompiledTemplates(compile(theme).ok().map(|t| (templates_key(theme), t)))
+    }
+}
+
+impl RenderMemo {
+    /// Render with `compiled` (when they are those of the theme rendered with).
+    pub fn use_templates(&mut self, compiled: CompiledTemplates) {
+        if compiled.0.is_some() {
+            self.tera = compiled.0;
+        }
+    }
 }
 
 fn tera_chain(e: &tera::Error) -> String {
