@@ -3,17 +3,24 @@
 //! times, inode, device). A file whose status is the same as then is not read again.
 //!
 //! The change time (`ctime`) is what makes this safe where modification times alone are not:
-//! every write and every `touch -m` sets it to the present, and no program can set it back.
-//! One case remains, as in git: a file written twice within one tick of the filesystem's clock
-//! keeps its status. So a hash taken less than [`RACY`] after the file's last change is not
-//! trusted later ("racily clean", in git's words): such a file is read and hashed again until
-//! its hash is older than that. Off Unix, where the standard library gives no change time or
-//! inode, every file is read every time.
+//! on a local Linux filesystem every write and every `touch -m` sets it to the present, and no
+//! program can set it back. One case remains, as in git: a file written twice within one tick
+//! of the filesystem's clock keeps its status. So a hash taken less than [`RACY`] after the
+//! file's last change is not trusted later ("racily clean", in git's words): such a file is
+//! read and hashed again until its hash is older than that.
+//!
+//! Only the filesystems known to keep a real change time of their own are trusted (see
+//! [`keeps_change_times`]): network and FUSE filesystems report the modification time as the
+//! change time (so `touch -d` or `cp -p` could set a file's whole status back) and may give
+//! cached attributes of a file edited elsewhere. There, and off Linux, every file is read
+//! every time, as if there were no cache.
 
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::fs;
+use std::io::Read;
 use std::path::Path;
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How long after a file's last change its hash must have been taken to be trusted later: a
@@ -90,6 +97,8 @@ pub struct FileHashes {
     entries: HashMap<String, Entry>,
     /// Whether an entry was added or replaced since loading.
     changed: bool,
+    /// Per device: whether its filesystem keeps change times (asked once per run).
+    trusted: Mutex<HashMap<u64, bool>>,
 }
 
 impl FileHashes {
@@ -99,7 +108,7 @@ impl FileHashes {
         let text = fs::read_to_string(path).unwrap_or_default();
         FileHashes {
             entries: parse(&text).unwrap_or_default(),
-            changed: false,
+            ..FileHashes::default()
         }
     }
 
@@ -124,22 +133,58 @@ impl FileHashes {
         meta: &fs::Metadata,
         now: SystemTime,
     ) -> Option<Hashed> {
-        let stamp = Stamp::of(meta);
-        if let (Some(s), Some(e)) = (&stamp, self.entries.get(rel))
-            && e.holds_for(s)
+        let trusted = self.trusts(meta, abs);
+        if let (Some(s), Some(e)) = (Stamp::of(meta).filter(|_| trusted), self.entries.get(rel))
+            && e.holds_for(&s)
         {
             return Some(Hashed {
                 hash: e.hash,
                 fresh: None,
             });
         }
-        let hash: [u8; 32] = Sha256::digest(fs::read(abs).ok()?).into();
-        let fresh = stamp.filter(|_| !rel.contains('\n')).map(|stamp| Entry {
-            stamp,
-            hash,
-            at: nanos(now),
-        });
+        // the status kept is that of the file read (a file renamed over `abs` meanwhile is
+        // another inode), taken before its bytes
+        let mut file = fs::File::open(abs).ok()?;
+        let status = file.metadata().ok()?;
+        let mut bytes = Vec::with_capacity(usize::try_from(status.len()).unwrap_or(0));
+        file.read_to_end(&mut bytes).ok()?;
+        let hash: [u8; 32] = Sha256::digest(&bytes).into();
+        // names with a line break cannot be kept in the cache's lines
+        let fresh = Stamp::of(&status)
+            .filter(|_| trusted && !rel.contains(['\n', '\r']))
+            .map(|stamp| Entry {
+                stamp,
+                hash,
+                at: nanos(now),
+            });
         Some(Hashed { hash, fresh })
+    }
+
+    /// Take the filesystem of `path` for one that keeps change times, whatever it is (tests
+    /// of the cache's use on any temporary folder).
+    #[cfg(all(test, unix))]
+    pub(crate) fn trust_filesystem_of(&self, path: &Path) {
+        use std::os::unix::fs::MetadataExt;
+        let dev = fs::metadata(path).unwrap().dev();
+        self.trusted.lock().unwrap().insert(dev, true);
+    }
+
+    /// Whether the filesystem of the file at `abs` (whose metadata is `meta`) keeps change
+    /// times: asked once per device.
+    fn trusts(&self, meta: &fs::Metadata, abs: &Path) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let mut known = self.trusted.lock().unwrap_or_else(|e| e.into_inner());
+            *known
+                .entry(meta.dev())
+                .or_insert_with(|| keeps_change_times(abs))
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (meta, abs);
+            false
+        }
     }
 
     /// Keep what [`FileHashes::hash`] took.
@@ -185,6 +230,40 @@ impl FileHashes {
     }
 }
 
+/// Whether the filesystem holding `path` is one whose change times can stand for its files'
+/// contents: a local Linux filesystem that keeps them itself (by the magic number `statfs`
+/// gives: ext2/3/4, XFS, Btrfs, tmpfs, F2FS, ZFS). Network filesystems (NFS, SMB, 9p), FUSE
+/// (sshfs), overlays and the FAT family are not.
+#[cfg(target_os = "linux")]
+fn keeps_change_times(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    const KEEPING: [u64; 6] = [
+        0xEF53,      // ext2, ext3, ext4
+        0x5846_5342, // XFS
+        0x9123_683E, // Btrfs
+        0x0102_1994, // tmpfs
+        0xF2F5_2010, // F2FS
+        0x2FC1_2FC1, // ZFS
+    ];
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: an all-zero statfs is a valid value of that plain C struct
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a NUL-terminated path and `st` a valid place for the answer, both alive
+    // for the call
+    if unsafe { libc::statfs(c.as_ptr(), &mut st) } != 0 {
+        return false;
+    }
+    // the field's integer type varies by architecture; the magic numbers are 32-bit
+    KEEPING.contains(&(st.f_type as u64 & 0xFFFF_FFFF))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn keeps_change_times(_path: &Path) -> bool {
+    false
+}
+
 /// A file's hash, and the entry to keep for it when it was read.
 #[derive(Debug, Clone, Copy)]
 pub struct Hashed {
@@ -226,13 +305,37 @@ fn parse(text: &str) -> Option<HashMap<String, Entry>> {
 mod tests {
     use super::*;
 
-    /// Hash `rel` in `dir` as a run at `now` would, keeping the result.
+    /// Hash `rel` in `dir` as a run at `now` would, keeping the result, its filesystem taken
+    /// for one that keeps change times (whatever the one of the temporary folder is).
     fn run(h: &mut FileHashes, dir: &Path, rel: &str, now: SystemTime) -> [u8; 32] {
+        use std::os::unix::fs::MetadataExt;
         let abs = dir.join(rel);
         let meta = fs::metadata(&abs).unwrap();
+        h.trusted.lock().unwrap().insert(meta.dev(), true);
         let got = h.hash(rel, &abs, &meta, now).unwrap();
         h.keep(rel, &got);
         got.hash
+    }
+
+    #[test]
+    fn on_a_filesystem_without_change_times_every_file_is_read() {
+        use std::os::unix::fs::MetadataExt;
+        let d = tempfile::tempdir().unwrap();
+        let abs = d.path().join("a.md");
+        fs::write(&abs, "一").unwrap();
+        let later = SystemTime::now() + Duration::from_secs(60);
+        let mut h = FileHashes::default();
+        run(&mut h, d.path(), "a.md", later);
+        let meta = fs::metadata(&abs).unwrap();
+        h.trusted.lock().unwrap().insert(meta.dev(), false);
+        // the kept hash, though its status matches, is not used; nothing new is kept
+        h.entries.get_mut("a.md").unwrap().hash = [0; 32];
+        let got = h.hash("a.md", &abs, &meta, later).unwrap();
+        assert_eq!(got.hash, <[u8; 32]>::from(Sha256::digest("一".as_bytes())));
+        assert!(got.fresh.is_none());
+        // nor is anything kept on a filesystem that is not a local one
+        assert!(!keeps_change_times(Path::new("/proc/self")));
+        assert!(!keeps_change_times(&d.path().join("missing")));
     }
 
     fn set_times(path: &Path, t: SystemTime) {

@@ -125,7 +125,7 @@ pub fn write_site(target: &Path, files: &[OutputFile]) -> Result<(), StagingErro
 pub fn write_site_with(
     target: &Path,
     files: &[OutputFile],
-    while_syncing: impl FnOnce(&Path) + Send,
+    while_syncing: impl FnOnce(&Path),
 ) -> Result<(), StagingError> {
     let (staging, old) = siblings(target);
     recover(target, &staging, &old)?;
@@ -193,7 +193,7 @@ fn fill_staging(
     staging: &Path,
     files: &[OutputFile],
     from_spare: bool,
-    while_syncing: impl FnOnce(&Path) + Send,
+    while_syncing: impl FnOnce(&Path),
 ) -> Result<(), StagingError> {
     let mut dirs = BTreeSet::new();
     for f in files {

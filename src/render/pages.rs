@@ -167,8 +167,8 @@ struct Ctx<'a> {
     tera: Arc<tera::Tera>,
     base_url: Option<String>,
     site_json: J,
-    /// With a memo: the hash of the site's structure (see [`Ctx::shape`]), set once the
-    /// report pages are rendered.
+    /// With a memo: the hash of the site's structure (see [`Ctx::shape`]), set before any
+    /// page is rendered.
     structure: [u8; 32],
 }
 
@@ -383,9 +383,9 @@ fn render(
 }
 
 /// The site-wide pages (all but the report pages and their downloads, the data files and the
-/// search index), in parallel: each reads the site, none another's output. What each reads besides the site's structure is
-/// said here, for the memo (see [`Ctx::site_page`]); the comparison pages, data files and
-/// search index key themselves.
+/// search index, made beside the report pages), in parallel: each reads the site, none
+/// another's output. What each reads besides the site's structure is said here, for the memo
+/// (see [`Ctx::site_page`]); the comparison pages key themselves.
 fn site_pages(ctx: &Ctx<'_>) -> Result<Vec<OutputFile>> {
     let site = ctx.site;
     let years = site.years();

@@ -226,7 +226,7 @@ impl Postings {
                 .iter()
                 .map(|d| std::sync::Arc::clone(&d.tokens))
                 .collect(),
-            // in order already: the map is built without comparisons
+            // in order already: the map's own sort finds nothing to move
             grams: grams.into_iter().collect(),
         }
     }

@@ -188,6 +188,7 @@ impl RenderMemo {
 
     /// Record this memo at `record`, for the output whose `SHA256SUMS` is `sums` (written
     /// atomically: a temporary file renamed over it).
+    #[cfg(test)]
     pub fn save_stored(&self, record: &Path, identity: &str, sums: &[u8]) -> std::io::Result<()> {
         self.stored(identity, sums)?.save(record)
     }
