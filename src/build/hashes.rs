@@ -83,7 +83,7 @@ impl Entry {
 }
 
 /// Nanoseconds since 1970 of `t`.
-fn nanos(t: SystemTime) -> i128 {
+pub(crate) fn nanos(t: SystemTime) -> i128 {
     match t.duration_since(UNIX_EPOCH) {
         Ok(d) => d.as_nanos() as i128,
         Err(e) => -(e.duration().as_nanos() as i128),

@@ -34,16 +34,14 @@ pub fn binary_identity() -> String {
     let exe = std::env::current_exe()
         .ok()
         .and_then(|p| fs::metadata(p).ok())
-        .map(|m| {
-            let t = m
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
-            format!("{}:{t}", m.len())
-        })
+        .map(|m| format!("{}:{}", m.len(), modified_nanos(&m)))
         .unwrap_or_default();
     format!("{}:{exe}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Nanoseconds since 1970 of a file's modification time (0 where the system gives none).
+fn modified_nanos(meta: &fs::Metadata) -> i128 {
+    meta.modified().map_or(0, super::hashes::nanos)
 }
 
 /// Where the hashes of the site's files are kept between runs (see [`super::hashes`]).
@@ -203,14 +201,7 @@ fn output_identity(target: &Path, stop: &AtomicBool) -> Option<String> {
     let mut listing: Vec<String> = crate::output::list_tree_unless(target, stop)
         .ok()?
         .into_iter()
-        .map(|(rel, meta)| {
-            let mtime = meta
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
-            format!("{rel}\0{}\0{mtime}\n", meta.len())
-        })
+        .map(|(rel, meta)| format!("{rel}\0{}\0{}\n", meta.len(), modified_nanos(&meta)))
         .collect();
     listing.sort();
     let mut h = Sha256::new();

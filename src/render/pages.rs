@@ -477,8 +477,8 @@ impl CompiledTemplates {
 impl RenderMemo {
     /// Render with `compiled` (when they are those of the theme rendered with).
     pub fn use_templates(&mut self, compiled: CompiledTemplates) {
-        if compiled.0.is_some() {
-            self.tera = compiled.0;
+        if let Some(t) = compiled.0 {
+            self.tera = Some(t);
         }
     }
 }
