@@ -55,6 +55,7 @@ pub struct Caches {
 
 fn checked(loaded: Loaded, cache: Option<&mut CheckCache>) -> Checked {
     let mut diagnostics = loaded.diagnostics;
+    crate::progress::phase_done("loaded");
     if let Some(site) = &loaded.site {
         diagnostics.extend(match cache {
             Some(c) => check_site_cached(site, c),
@@ -147,13 +148,13 @@ pub fn render_and_write_with_progress(
     crate::progress::phase_done("SHA256SUMS made");
     let sums = files.iter().find(|f| f.path == "SHA256SUMS");
     let mut records = None;
-    output::write_site_with(target, &files, |staging| {
+    output::write_site_with(target, &files, |staging, listing| {
         let memo = &memo;
         records = Some(rayon::join(
             || sums.and_then(|s| memo.stored(&identity, &s.bytes).ok()),
             || {
                 inputs.and_then(|i| {
-                    inputs::record_for(&site.root, opts, i.fingerprint, i.hashes, staging)
+                    inputs::record_for(&site.root, opts, i.fingerprint, i.hashes, staging, listing)
                 })
             },
         ));

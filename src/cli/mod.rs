@@ -237,7 +237,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 return Ok(0);
             }
             let checked = build::load_and_check(&root);
-            crate::progress::phase_done("loaded and checked");
+            crate::progress::phase_done("checked");
             print_diagnostics(&checked, ui);
             ui.detail(format!("读取和检查：{}", ui::seconds(started.elapsed())));
             let Some(site) = checked.site.as_ref().filter(|_| !checked.has_errors()) else {

@@ -8,7 +8,7 @@ mod staging;
 pub use manifest::{MARKER, sha256_hex, sha256sums, sha256sums_with};
 pub use memory::MemorySite;
 pub(crate) use staging::list_tree_unless;
-pub use staging::{StagingError, write_site, write_site_with};
+pub use staging::{Listing, StagingError, write_site, write_site_with};
 
 use std::sync::Arc;
 

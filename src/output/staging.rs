@@ -115,17 +115,22 @@ fn safe_relative(p: &str) -> bool {
 /// filesystem allows: two renames; a crash between them leaves the old copy beside, which
 /// the next build restores or removes).
 pub fn write_site(target: &Path, files: &[OutputFile]) -> Result<(), StagingError> {
-    write_site_with(target, files, |_| {})
+    write_site_with(target, files, |_, _| {})
 }
+
+/// Every entry of a folder tree, folders included, as (`/`-separated path relative to it, its
+/// metadata), in no particular order (what [`list_tree`] gives).
+pub type Listing = Vec<(String, fs::Metadata)>;
 
 /// [`write_site`], calling `while_syncing` with the staging folder once every file is in it,
 /// while the system makes it durable (waiting for the disk; the work of `while_syncing` is
 /// done meanwhile): the folder holds then what the target will hold, file for file, with the
-/// same metadata. Not called when the site is not written.
+/// same metadata. With it, when known without listing the folder, its [`Listing`] (the
+/// spare's, brought up to date). Not called when the site is not written.
 pub fn write_site_with(
     target: &Path,
     files: &[OutputFile],
-    while_syncing: impl FnOnce(&Path),
+    while_syncing: impl FnOnce(&Path, Option<&Listing>),
 ) -> Result<(), StagingError> {
     let (staging, old) = siblings(target);
     recover(target, &staging, &old)?;
@@ -193,7 +198,7 @@ fn fill_staging(
     staging: &Path,
     files: &[OutputFile],
     from_spare: bool,
-    while_syncing: impl FnOnce(&Path),
+    while_syncing: impl FnOnce(&Path, Option<&Listing>),
 ) -> Result<(), StagingError> {
     let mut dirs = BTreeSet::new();
     for f in files {
@@ -210,33 +215,42 @@ fn fill_staging(
         .find(|f| f.path == "SHA256SUMS")
         .map(|f| parse_sums(std::str::from_utf8(&f.bytes).unwrap_or("")));
     let reuse = Reusable::find(target, new_sums.as_ref());
-    let kept = if from_spare {
-        let kept = new_sums
+    let updated = if from_spare {
+        let updated = new_sums
             .as_ref()
             .and_then(|new| update_spare(staging, files, new, reuse.written));
-        if kept.is_none() {
+        if updated.is_none() {
             // not a complete earlier output: start afresh
             fs::remove_dir_all(staging).map_err(io(staging))?;
         }
-        kept
+        updated
     } else {
         None
     };
-    let kept = kept.unwrap_or_default();
+    let from_spare = updated.is_some();
+    let Updated {
+        kept,
+        emptied: mut touched,
+        entries,
+    } = updated.unwrap_or_default();
     crate::progress::phase_done("staging folder ready");
     fs::create_dir_all(staging).map_err(io(staging))?;
     for dir in dirs.iter().filter(|d| !kept.contains(**d)) {
         let p = staging.join(dir);
         fs::create_dir_all(&p).map_err(io(&p))?;
+        // a new folder: its entry in its parent, and its own
+        touched.insert(parent_of(dir).to_string());
+        touched.insert(dir.to_string());
     }
     let one_sync = cfg!(target_os = "linux");
-    let write = |f: &OutputFile| {
+    // Ok(true) when `f`'s content was written (or copied), Ok(false) when it was linked
+    let write = |f: &OutputFile| -> Result<bool, StagingError> {
         let p = staging.join(&f.path);
         // a page of the last build taken as it was (not read into memory): linked, or copied
         // if linking fails
         if let Some(from) = &f.in_place {
             if fs::hard_link(&from.path, &p).is_ok() {
-                return Ok(());
+                return Ok(false);
             }
             fs::copy(&from.path, &p).map_err(io(&from.path))?;
             if !one_sync {
@@ -244,37 +258,61 @@ fn fill_staging(
                     .and_then(|file| file.sync_all())
                     .map_err(io(&p))?;
             }
-            return Ok(());
+            return Ok(true);
         }
         let mut file = fs::File::create(&p).map_err(io(&p))?;
         file.write_all(&f.bytes).map_err(io(&p))?;
         if !one_sync {
             file.sync_all().map_err(io(&p))?;
         }
-        Ok(())
+        Ok(true)
     };
     // SHA256SUMS last: every file it lists is older than it (see `Reusable::has`)
     let (sums, rest): (Vec<&OutputFile>, Vec<&OutputFile>) =
         files.iter().partition(|f| f.path == "SHA256SUMS");
-    rest.par_iter().try_for_each(|f| {
-        if kept.contains(f.path.as_str()) {
-            return Ok(());
-        }
-        if reuse.has(target, f)
-            && fs::hard_link(target.join(&f.path), staging.join(&f.path)).is_ok()
-        {
-            return Ok(());
-        }
-        write(f)
-    })?;
-    sums.into_iter().try_for_each(write)?;
+    // each file put in place: (path, whether its content was written)
+    let mut placed: Vec<(&str, bool)> = rest
+        .par_iter()
+        .filter(|f| !kept.contains(f.path.as_str()))
+        .map(|f| {
+            if reuse.has(target, f)
+                && fs::hard_link(target.join(&f.path), staging.join(&f.path)).is_ok()
+            {
+                return Ok((f.path.as_str(), false));
+            }
+            Ok((f.path.as_str(), write(f)?))
+        })
+        .collect::<Result<_, StagingError>>()?;
+    for f in sums {
+        placed.push((f.path.as_str(), write(f)?));
+    }
     crate::progress::phase_done("files written");
     if one_sync {
+        for (path, _) in &placed {
+            touched.insert(parent_of(path).to_string());
+        }
+        let written: Vec<&str> = placed.iter().filter(|p| p.1).map(|p| p.0).collect();
+        // few changes (an edit into the spare): each made durable by itself, not the whole
+        // filesystem (which would also flush whatever else is waiting to be written)
+        let each = from_spare && written.len() + touched.len() <= FEW_CHANGES;
+        let listing = if from_spare {
+            Some(listing_after(staging, entries, &placed, &touched)?)
+        } else {
+            None
+        };
         // on a thread of its own: it waits for the disk, and `while_syncing` may want every
         // core of the thread pool
         std::thread::scope(|scope| {
-            let synced = scope.spawn(|| sync_filesystem(staging));
-            while_syncing(staging);
+            let synced = scope.spawn(|| {
+                let r = if each {
+                    sync_each(staging, &written, &touched)
+                } else {
+                    sync_filesystem(staging)
+                };
+                crate::progress::phase_done("staging folder synced");
+                r
+            });
+            while_syncing(staging, listing.as_ref());
             synced.join().unwrap_or_else(|_| {
                 Err(StagingError::Io(
                     staging.to_path_buf(),
@@ -287,10 +325,100 @@ fn fill_staging(
         for dir in &dirs {
             sync_dir(&staging.join(dir));
         }
-        while_syncing(staging);
+        while_syncing(staging, None);
     }
     sync_dir(staging);
     Ok(())
+}
+
+/// The listing of the staging folder after the spare's update: the `kept` entries of the
+/// spare as it was listed, but for the folders `touched` since (entries added or removed:
+/// their times changed) and the files `placed` in it, whose metadata is read now. (Linking
+/// and unlinking change no kept file's size or modification time.)
+fn listing_after(
+    staging: &Path,
+    kept: Listing,
+    placed: &[(&str, bool)],
+    touched: &BTreeSet<String>,
+) -> Result<Listing, StagingError> {
+    let mut listing: Listing = kept
+        .into_iter()
+        .filter(|(rel, _)| !touched.contains(rel))
+        .collect();
+    let fresh = placed
+        .par_iter()
+        .map(|(rel, _)| *rel)
+        .chain(
+            touched
+                .par_iter()
+                .map(|d| d.as_str())
+                .filter(|d| !d.is_empty()),
+        )
+        .map(|rel| {
+            let p = staging.join(rel);
+            let meta = fs::symlink_metadata(&p).map_err(|e| StagingError::Io(p, e))?;
+            Ok((rel.to_string(), meta))
+        })
+        .collect::<Result<Vec<_>, StagingError>>()?;
+    listing.extend(fresh);
+    Ok(listing)
+}
+
+/// At most this many files written and folders changed are made durable one by one (see
+/// [`sync_each`]); more, and the whole filesystem is flushed at once ([`sync_filesystem`]).
+const FEW_CHANGES: usize = 256;
+
+/// Make durable the files of `written` (their content) and the folders of `touched` (their
+/// entries: files linked, written or removed, folders made), paths below `staging`: what an
+/// update of the spare changed, the rest of which was made durable by an earlier build. The
+/// writing of every file is started before waiting for any, so that one journal commit can
+/// take them all.
+#[cfg(target_os = "linux")]
+fn sync_each(
+    staging: &Path,
+    written: &[&str],
+    touched: &BTreeSet<String>,
+) -> Result<(), StagingError> {
+    use std::os::fd::AsRawFd;
+    let open = |rel: &str| {
+        let p = if rel.is_empty() {
+            staging.to_path_buf()
+        } else {
+            staging.join(rel)
+        };
+        fs::File::open(&p).map_err(|e| StagingError::Io(p, e))
+    };
+    let files = written
+        .iter()
+        .map(|rel| open(rel))
+        .collect::<Result<Vec<_>, _>>()?;
+    for f in &files {
+        // SAFETY: `f` is an open descriptor for the duration of the call, which only starts
+        // the writing of its pages. Failure is not an error: `sync_all` below waits anyway.
+        unsafe {
+            libc::sync_file_range(f.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
+        }
+    }
+    for (f, rel) in files.iter().zip(written) {
+        f.sync_all()
+            .map_err(|e| StagingError::Io(staging.join(rel), e))?;
+    }
+    for rel in touched {
+        open(rel)?
+            .sync_all()
+            .map_err(|e| StagingError::Io(staging.join(rel), e))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn sync_each(_: &Path, _: &[&str], _: &BTreeSet<String>) -> Result<(), StagingError> {
+    Ok(())
+}
+
+/// `a/b/c.html` → `a/b`; `c.html` → `` (the staging folder itself).
+fn parent_of(rel: &str) -> &str {
+    rel.rsplit_once('/').map_or("", |(dir, _)| dir)
 }
 
 /// Flush the whole filesystem holding `dir` at once (Linux `syncfs`): one journal commit for
@@ -320,8 +448,8 @@ fn sync_filesystem(_dir: &Path) -> Result<(), StagingError> {
 /// new site does not have, those whose content differs (by the spare's `SHA256SUMS` and the
 /// new one, `new`), those changed since the spare was written (by size and time) and anything
 /// not a plain file; and the spare's `SHA256SUMS` first, so that nothing half-updated
-/// looks complete. Returns the paths kept (files and folders: no path of the new site is
-/// both), or None when `staging` is no complete output (then nothing is kept).
+/// looks complete. Returns what it kept and changed, or None when `staging` is no complete
+/// output (then nothing is kept).
 ///
 /// Where the system records when an inode last changed (Unix ctime), a file is also kept
 /// only if that is no later than the current output's `SHA256SUMS` (written at `output_written`):
@@ -336,7 +464,7 @@ fn update_spare(
     files: &[OutputFile],
     new: &HashMap<&str, &str>,
     output_written: Option<std::time::SystemTime>,
-) -> Option<std::collections::HashSet<String>> {
+) -> Option<Updated> {
     if !staging.join(MARKER).is_file() {
         return None;
     }
@@ -378,14 +506,18 @@ fn update_spare(
             (entry, keep)
         })
         .collect();
-    let mut kept = std::collections::HashSet::new();
+    let mut updated = Updated::default();
+    // its removal changed the spare's top folder
+    updated.emptied.insert(String::new());
     // files first, then folders (a folder removed takes what is still in it)
     for ((rel, meta), keep) in &verdicts {
         let p = staging.join(rel);
         if *keep {
-            kept.insert(rel.clone());
+            updated.kept.insert(rel.clone());
+            updated.entries.push((rel.clone(), meta.clone()));
         } else if !meta.is_dir() {
             fs::remove_file(&p).ok()?;
+            updated.emptied.insert(parent_of(rel).to_string());
         }
     }
     for ((rel, meta), keep) in &verdicts {
@@ -393,9 +525,25 @@ fn update_spare(
         // (already gone with a folder above it)
         if meta.is_dir() && !keep && p.exists() {
             fs::remove_dir_all(&p).ok()?;
+            updated.emptied.insert(parent_of(rel).to_string());
         }
     }
-    Some(kept)
+    // folders removed are not synced (their parent is)
+    updated
+        .emptied
+        .retain(|d| d.is_empty() || updated.kept.contains(d));
+    Some(updated)
+}
+
+/// What [`update_spare`] left in the staging folder.
+#[derive(Default)]
+struct Updated {
+    /// The paths kept (files and folders: no path of the new site is both).
+    kept: std::collections::HashSet<String>,
+    /// The folders (kept) that files or folders were removed from; `` is the staging folder.
+    emptied: BTreeSet<String>,
+    /// The entries kept, with their metadata as listed.
+    entries: Listing,
 }
 
 /// Every entry below `dir`, folders included (not following symlinks), as (`/`-separated
