@@ -172,11 +172,20 @@ pub fn render_and_write_with_progress(
         }
     }
     crate::progress::phase_done("records saved");
-    Ok(Written {
+    let written = Written {
         files: files.len(),
         rendered: memo.rendered,
         reused: memo.reused,
-    })
+    };
+    release((files, memo));
+    Ok(written)
+}
+
+/// Free `value` on a thread of its own: a build's pages and records take milliseconds to
+/// free, which a process about to exit need not wait for (its memory goes with it).
+pub fn release<T: Send + 'static>(value: T) {
+    // without a thread, freed here (with the closure that the failed spawn drops)
+    let _ = std::thread::Builder::new().spawn(move || drop(value));
 }
 
 /// What [`render_and_write`] did.

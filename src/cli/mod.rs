@@ -272,6 +272,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 ui::seconds(started.elapsed())
             ));
             crate::progress::phase_done("done");
+            build::release(checked);
             Ok(0)
         }
         Command::Check { format } => {
