@@ -389,17 +389,30 @@ mod tests {
         assert_ne!(b, fingerprint(d.path(), &opts).unwrap());
     }
 
+    /// A site, its report.md, a time as if long after the files were written (every kept hash
+    /// is trusted then), and hashes that trust the temporary folder's filesystem.
+    #[cfg(unix)]
+    fn site_with_kept_hashes() -> (
+        tempfile::TempDir,
+        PathBuf,
+        std::time::SystemTime,
+        FileHashes,
+    ) {
+        let d = site();
+        let report = d.path().join("content/a/2024/report.md");
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+        let hashes = FileHashes::default();
+        hashes.trust_filesystem_of(d.path());
+        (d, report, later, hashes)
+    }
+
     /// `changed` is set when a file's content differs from its kept hash (the output's
     /// listing then stops), and only then: not for files merely touched.
     #[cfg(unix)]
     #[test]
     fn a_changed_file_is_signalled_while_fingerprinting() {
-        let d = site();
+        let (d, report, later, mut hashes) = site_with_kept_hashes();
         let opts = RenderOptions::default();
-        let report = d.path().join("content/a/2024/report.md");
-        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
-        let mut hashes = FileHashes::default();
-        hashes.trust_filesystem_of(d.path());
         let changed = AtomicBool::new(false);
         fingerprint_at(d.path(), &opts, &mut hashes, later, Some(&changed)).unwrap();
         // nothing kept yet: nothing known to differ
@@ -420,13 +433,8 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn kept_hashes_give_the_same_fingerprint_and_miss_no_edit() {
-        let d = site();
+        let (d, report, later, mut hashes) = site_with_kept_hashes();
         let opts = RenderOptions::default();
-        let report = d.path().join("content/a/2024/report.md");
-        // as if hashed long after the files were written: every kept hash is trusted
-        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
-        let mut hashes = FileHashes::default();
-        hashes.trust_filesystem_of(d.path());
         let a = fingerprint_at(d.path(), &opts, &mut hashes, later, None).unwrap();
         assert_eq!(a, fingerprint(d.path(), &opts).unwrap());
         assert_eq!(
