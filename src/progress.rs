@@ -46,18 +46,43 @@ impl Drop for Task<'_> {
 }
 
 /// With the environment variable `NIANBAO_TIMINGS` set, print to standard error the
-/// milliseconds from the first call to this one, which ends the phase `name` of a build (a
-/// measure for developers: BENCHMARKS.md shows where a build's time goes with it).
+/// milliseconds from the first call to this one, which ends the phase `name` of a build, and
+/// where the system tells it, the CPU time the process used meanwhile, all threads together
+/// (a measure for developers: BENCHMARKS.md shows where a build's time goes with it; wall
+/// time well above CPU time / cores is time spent waiting).
 pub fn phase_done(name: &str) {
-    static START: std::sync::OnceLock<Option<std::time::Instant>> = std::sync::OnceLock::new();
-    let start = START
-        .get_or_init(|| std::env::var_os("NIANBAO_TIMINGS").map(|_| std::time::Instant::now()));
-    if let Some(t) = start {
+    static START: std::sync::OnceLock<Option<(std::time::Instant, Option<f64>)>> =
+        std::sync::OnceLock::new();
+    let start = START.get_or_init(|| {
+        std::env::var_os("NIANBAO_TIMINGS").map(|_| (std::time::Instant::now(), cpu_ms()))
+    });
+    if let Some((t, cpu0)) = start {
+        let cpu = match (cpu_ms(), cpu0) {
+            (Some(now), Some(then)) => format!(" (CPU {:.1} ms)", now - then),
+            _ => String::new(),
+        };
         eprintln!(
-            "NIANBAO_TIMINGS {:8.1} ms {name}",
+            "NIANBAO_TIMINGS {:8.1} ms {name}{cpu}",
             t.elapsed().as_secs_f64() * 1000.0
         );
     }
+}
+
+/// The CPU time (user and system) the process has used, in milliseconds.
+#[cfg(target_os = "linux")]
+fn cpu_ms() -> Option<f64> {
+    // SAFETY: getrusage only writes the struct it is given
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return None;
+    }
+    let ms = |t: libc::timeval| t.tv_sec as f64 * 1000.0 + t.tv_usec as f64 / 1000.0;
+    Some(ms(usage.ru_utime) + ms(usage.ru_stime))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn cpu_ms() -> Option<f64> {
+    None
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use crate::tables::def::Layout;
 use crate::tables::{ReportTables, TableData};
 
 /// One field, quoted (inner quotes doubled) when it holds a comma, quote or line break.
-fn field(out: &mut String, s: &str) {
+pub(crate) fn field(out: &mut String, s: &str) {
     if s.contains([',', '"', '\n', '\r']) {
         out.push('"');
         out.push_str(&s.replace('"', "\"\""));

@@ -5,6 +5,7 @@
 
 use crate::content::{Report, Site};
 use crate::tables::{ReportTables, Value};
+use std::borrow::Cow;
 
 /// One cell of one report.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,58 +34,84 @@ pub fn report_order(site: &Site) -> Vec<&Report> {
     reports
 }
 
+/// One row of a report's tables as the data files give it: its table, row key and label,
+/// and its cells with their columns.
+struct RecordRow<'a, 'c> {
+    table: &'c str,
+    row: &'c str,
+    label: &'c str,
+    cells: &'c [(Cow<'a, str>, &'a Value)],
+}
+
+/// Call `f` with every row of `r`'s tables, in printed order: the one walk over a report's
+/// cells that both [`records_of`] and [`report_parts`] read.
+fn each_row<'a>(r: &'a Report, mut f: impl FnMut(RecordRow<'a, '_>)) {
+    let mut cells: Vec<(Cow<'a, str>, &'a Value)> = Vec::new();
+    match &r.tables {
+        ReportTables::National { tables, .. } => {
+            for t in tables {
+                for (i, (rd, row)) in t.def.rows().iter().zip(&t.rows).enumerate() {
+                    cells.clear();
+                    let cols = t.def.columns_of(i);
+                    cells.extend(
+                        cols.iter()
+                            .zip(&row.cells)
+                            .map(|(col, cell)| (Cow::Borrowed(col.label), &cell.value)),
+                    );
+                    f(RecordRow {
+                        table: t.def.key,
+                        row: rd.key,
+                        label: &t.def.row_label(i),
+                        cells: &cells,
+                    });
+                }
+            }
+        }
+        ReportTables::Custom(list) => {
+            for (n, t) in list.iter().enumerate() {
+                let table = format!("tables[{}]", n + 1);
+                for (ri, row) in t.rows.iter().enumerate() {
+                    let label = row.first().map(|c| c.value.display()).unwrap_or_default();
+                    cells.clear();
+                    cells.extend(
+                        row.iter()
+                            .enumerate()
+                            .map(|(ci, cell)| (Cow::Owned((ci + 1).to_string()), &cell.value)),
+                    );
+                    f(RecordRow {
+                        table: &table,
+                        row: &(ri + 1).to_string(),
+                        label: &label,
+                        cells: &cells,
+                    });
+                }
+            }
+        }
+    }
+}
+
 /// Every cell of one report, in printed order (none when its organisation is unknown).
 pub fn records_of<'a>(site: &'a Site, r: &'a Report) -> Vec<CellRecord<'a>> {
     let mut out = Vec::new();
     let Some(org) = site.org(&r.org) else {
         return out;
     };
-    let base = |table: String, row: String, column: String, label: String, value| CellRecord {
-        org: &r.org,
-        org_name: &org.config.name,
-        kind: org.config.kind.as_deref().unwrap_or(""),
-        year: r.year,
-        format: r.tables.format_id(),
-        table,
-        row,
-        column,
-        label,
-        value,
-    };
-    match &r.tables {
-        ReportTables::National { tables, .. } => {
-            for t in tables {
-                for (i, (rd, row)) in t.def.rows().iter().zip(&t.rows).enumerate() {
-                    let cols = t.def.columns_of(i);
-                    for (col, cell) in cols.iter().zip(&row.cells) {
-                        out.push(base(
-                            t.def.key.to_string(),
-                            rd.key.to_string(),
-                            col.label.to_string(),
-                            t.def.row_label(i),
-                            &cell.value,
-                        ));
-                    }
-                }
-            }
+    each_row(r, |row| {
+        for (column, value) in row.cells {
+            out.push(CellRecord {
+                org: &r.org,
+                org_name: &org.config.name,
+                kind: org.config.kind.as_deref().unwrap_or(""),
+                year: r.year,
+                format: r.tables.format_id(),
+                table: row.table.to_string(),
+                row: row.row.to_string(),
+                column: column.to_string(),
+                label: row.label.to_string(),
+                value,
+            });
         }
-        ReportTables::Custom(list) => {
-            for (n, t) in list.iter().enumerate() {
-                for (ri, row) in t.rows.iter().enumerate() {
-                    let label = row.first().map(|c| c.value.display()).unwrap_or_default();
-                    for (ci, cell) in row.iter().enumerate() {
-                        out.push(base(
-                            format!("tables[{}]", n + 1),
-                            (ri + 1).to_string(),
-                            (ci + 1).to_string(),
-                            label.clone(),
-                            &cell.value,
-                        ));
-                    }
-                }
-            }
-        }
-    }
+    });
     out
 }
 
@@ -104,22 +131,6 @@ pub fn csv_file<S: AsRef<str>>(parts: impl IntoIterator<Item = S>, len: usize) -
         out.push_str(p.as_ref());
     }
     out.into_bytes()
-}
-
-/// The lines of `data/all.csv` for `records`, without the header.
-pub fn csv_rows(records: &[CellRecord<'_>]) -> String {
-    let mut out = String::with_capacity(records.len() * 120);
-    for c in records {
-        let (year, value) = (c.year.to_string(), c.value.display());
-        super::csv::line(
-            &mut out,
-            &[
-                c.org, c.org_name, c.kind, &year, c.format, &c.table, &c.row, &c.column, &c.label,
-                &value,
-            ],
-        );
-    }
-    out
 }
 
 /// `data/all.json` (an array of objects with the same fields; numbers as JSON numbers, text
@@ -142,56 +153,108 @@ pub fn json_file<S: AsRef<str>>(parts: impl IntoIterator<Item = S>, len: usize) 
     out.into_bytes()
 }
 
-/// The objects of `data/all.json` for `records`, separated by commas, without the brackets.
-pub fn json_items(records: &[CellRecord<'_>]) -> String {
-    /// One item, fields in the file's (alphabetical) key order, serialised without building
-    /// a `serde_json::Value` per cell.
-    #[derive(serde::Serialize)]
-    struct Item<'a> {
-        column: &'a str,
-        format: &'a str,
-        kind: &'a str,
-        label: &'a str,
-        org: &'a str,
-        org_name: &'a str,
-        row: &'a str,
-        table: &'a str,
-        value: ItemValue<'a>,
-        year: u16,
+/// The part of `data/all.csv` (its lines, without the header) and of `data/all.json` (its
+/// objects, comma-separated, without the brackets) for one report: every cell of
+/// [`records_of`], written straight from the report. What is the same for every cell of the
+/// report or of a row is escaped once, not once per cell, and no record is made: the data
+/// files of 1,000 reports hold 250,000 cells (BENCHMARKS.md). The tests hold both parts to
+/// the plain CSV lines and JSON objects of the records.
+pub fn report_parts(site: &Site, r: &Report) -> (String, String) {
+    let (mut csv, mut json) = (String::new(), Vec::new());
+    let Some(org) = site.org(&r.org) else {
+        return (csv, String::new());
+    };
+    let kind = org.config.kind.as_deref().unwrap_or("");
+    let year = r.year.to_string();
+    // org,org_name,kind,year,format,
+    let mut csv_report = String::new();
+    for f in [&r.org, &org.config.name, kind, &year, r.tables.format_id()] {
+        super::csv::field(&mut csv_report, f);
+        csv_report.push(',');
     }
-    /// A cell's value as [`Value::to_json`] gives it, without copying text.
-    struct ItemValue<'a>(&'a Value);
-    impl serde::Serialize for ItemValue<'_> {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            match self.0 {
-                Value::Int(i) => s.serialize_i64(*i),
-                Value::Text(t) => s.serialize_str(t),
-                Value::Blank => s.serialize_str(""),
-                Value::Decimal(_) => self.0.to_json().serialize(s),
+    // an item's keys in alphabetical order: column, format, kind, label, org, org_name, row,
+    // table, value, year
+    let json_format_kind = format!(
+        ",\"format\":{},\"kind\":{},\"label\":",
+        json_str(r.tables.format_id()),
+        json_str(kind)
+    );
+    let json_org = format!(
+        ",\"org\":{},\"org_name\":{},\"row\":",
+        json_str(&r.org),
+        json_str(&org.config.name)
+    );
+    let json_year = format!(",\"year\":{year}}}");
+    let (mut csv_row, mut csv_label, mut json_row) = (String::new(), String::new(), Vec::new());
+    each_row(r, |row| {
+        // table,row,  |  ,label,
+        csv_row.clear();
+        for f in [row.table, row.row] {
+            super::csv::field(&mut csv_row, f);
+            csv_row.push(',');
+        }
+        csv_label.clear();
+        csv_label.push(',');
+        super::csv::field(&mut csv_label, row.label);
+        csv_label.push(',');
+        // ,"format":…,"label":<label>,"org":…,"row":<row>,"table":<table>,"value":
+        json_row.clear();
+        json_row.extend_from_slice(json_format_kind.as_bytes());
+        json_into(&mut json_row, row.label);
+        json_row.extend_from_slice(json_org.as_bytes());
+        json_into(&mut json_row, row.row);
+        json_row.extend_from_slice(b",\"table\":");
+        json_into(&mut json_row, row.table);
+        json_row.extend_from_slice(b",\"value\":");
+        for (column, value) in row.cells {
+            csv.push_str(&csv_report);
+            csv.push_str(&csv_row);
+            super::csv::field(&mut csv, column);
+            csv.push_str(&csv_label);
+            match value {
+                Value::Int(i) => {
+                    use std::fmt::Write;
+                    let _ = write!(csv, "{i}");
+                }
+                Value::Decimal(s) | Value::Text(s) => super::csv::field(&mut csv, s),
+                Value::Blank => {}
             }
+            csv.push_str("\r\n");
+
+            if !json.is_empty() {
+                json.push(b',');
+            }
+            json.extend_from_slice(b"{\"column\":");
+            json_into(&mut json, column);
+            json.extend_from_slice(&json_row);
+            match value {
+                Value::Int(i) => {
+                    use std::io::Write;
+                    let _ = write!(json, "{i}");
+                }
+                Value::Text(s) => json_into(&mut json, s),
+                Value::Blank => json.extend_from_slice(b"\"\""),
+                // writing into a Vec cannot fail
+                Value::Decimal(_) => {
+                    let _ = serde_json::to_writer(&mut json, &value.to_json());
+                }
+            }
+            json.extend_from_slice(json_year.as_bytes());
         }
-    }
-    let mut out = Vec::with_capacity(records.len() * 200);
-    for c in records {
-        if !out.is_empty() {
-            out.push(b',');
-        }
-        let item = Item {
-            column: &c.column,
-            format: c.format,
-            kind: c.kind,
-            label: &c.label,
-            org: c.org,
-            org_name: c.org_name,
-            row: &c.row,
-            table: &c.table,
-            value: ItemValue(c.value),
-            year: c.year,
-        };
-        // writing into a Vec cannot fail, and the items hold only strings and numbers
-        let _ = serde_json::to_writer(&mut out, &item);
-    }
-    String::from_utf8(out).unwrap_or_default()
+    });
+    // serde_json writes valid UTF-8 only, and so does everything else here
+    (csv, String::from_utf8(json).unwrap_or_default())
+}
+
+/// `s` as a JSON string, appended to `out` (serde_json's escaping).
+fn json_into(out: &mut Vec<u8>, s: &str) {
+    // writing into a Vec cannot fail
+    let _ = serde_json::to_writer(out, s);
+}
+
+/// `s` as a JSON string.
+fn json_str(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -200,8 +263,24 @@ mod tests {
     use crate::content::load_site;
     use std::path::Path;
 
+    /// The lines as the file defines them: one CSV record per cell.
+    fn plain_csv(records: &[CellRecord<'_>]) -> String {
+        let mut out = String::new();
+        for c in records {
+            let (year, value) = (c.year.to_string(), c.value.display());
+            crate::export::csv::line(
+                &mut out,
+                &[
+                    c.org, c.org_name, c.kind, &year, c.format, &c.table, &c.row, &c.column,
+                    &c.label, &value,
+                ],
+            );
+        }
+        out
+    }
+
     /// The items as the file defines them: one JSON object per cell (keys in order).
-    fn plain(records: &[CellRecord<'_>]) -> String {
+    fn plain_json(records: &[CellRecord<'_>]) -> String {
         let items: Vec<String> = records
             .iter()
             .map(|c| {
@@ -216,28 +295,76 @@ mod tests {
         items.join(",")
     }
 
+    /// The first `n` cells of a report's tables, for changing their values.
+    fn first_cells(tables: &mut ReportTables, n: usize) -> Vec<&mut Value> {
+        match tables {
+            ReportTables::National { tables, .. } => tables
+                .iter_mut()
+                .flat_map(|t| t.rows.iter_mut())
+                .flat_map(|r| r.cells.iter_mut().map(|c| &mut c.value))
+                .take(n)
+                .collect(),
+            ReportTables::Custom(list) => list
+                .iter_mut()
+                .flat_map(|t| t.rows.iter_mut())
+                .flat_map(|r| r.iter_mut().map(|c| &mut c.value))
+                .take(n)
+                .collect(),
+        }
+    }
+
     #[test]
-    fn json_items_are_the_plain_json_of_every_cell() {
-        let site = load_site(Path::new(env!("CARGO_MANIFEST_DIR")))
+    fn report_parts_are_the_plain_csv_and_json_of_every_cell() {
+        let mut site = load_site(Path::new(env!("CARGO_MANIFEST_DIR")))
             .site
             .expect("sample site");
-        let r = &site.reports[0];
-        let mut records = records_of(&site, r);
-        assert!(records.len() > 150, "{}", records.len());
-        // every kind of value, text needing escapes included
-        let (int, dec, blank, text) = (
+        // names and values that need quoting in CSV and escaping in JSON
+        let org = site.reports[0].org.clone();
+        let config = &mut site.orgs.get_mut(&org).unwrap().config;
+        config.name = "某县\"财政\",局\\".into();
+        config.kind = Some("部门\n".into());
+        let values = [
             Value::Int(-3),
             Value::Decimal("1.50".into()),
             Value::Blank,
-            Value::Text("\"引号\"\\\n".into()),
+            Value::Text("\"引号\"\\\n,逗号\r".into()),
+        ];
+        let national = site.reports[0].clone();
+        // a custom-format report (rowspan and colspan cells)
+        let mut custom = national.clone();
+        let src = crate::diagnostics::SourceFile::new(
+            "tables.toml",
+            "format = \"custom\"\n[[tables]]\ntitle = \"表\"\nheader = [[\"指标\", \"数量\"]]\n\
+             rows = [[\"主动公开\", 20], [{ text = \"渠道,\\\"网站\\\"\", rowspan = 2 }, 15], [5]]\n"
+                .to_string(),
         );
-        for (i, v) in [&int, &dec, &blank, &text].into_iter().enumerate() {
-            records[i].value = v;
+        custom.tables = crate::tables::parse::parse_tables(&src, false)
+            .0
+            .expect("custom tables");
+        custom.year += 1;
+        // the national report with every kind of value; the custom one as written (a label
+        // with a comma and quotes)
+        for (mut r, change) in [(national, true), (custom, false)] {
+            if change {
+                for (cell, v) in first_cells(&mut r.tables, values.len())
+                    .into_iter()
+                    .zip(&values)
+                {
+                    *cell = v.clone();
+                }
+            }
+            let records = records_of(&site, &r);
+            assert!(records.len() > values.len(), "{}", records.len());
+            let (csv, json) = report_parts(&site, &r);
+            assert_eq!(csv, plain_csv(&records));
+            assert_eq!(json, plain_json(&records));
+            let file = json_file([&json], json.len() + 1);
+            let parsed: serde_json::Value = serde_json::from_slice(&file).unwrap();
+            assert_eq!(parsed.as_array().map(Vec::len), Some(records.len()));
         }
-        let items = json_items(&records);
-        assert_eq!(items, plain(&records));
-        let file = json_file([&items], items.len() + 1);
-        let parsed: serde_json::Value = serde_json::from_slice(&file).unwrap();
-        assert_eq!(parsed.as_array().map(Vec::len), Some(records.len()));
+        // a report of an organisation the site does not have: no cells
+        let mut stray = site.reports[0].clone();
+        stray.org = "nobody".into();
+        assert_eq!(report_parts(&site, &stray), (String::new(), String::new()));
     }
 }

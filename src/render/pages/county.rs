@@ -449,10 +449,7 @@ impl Ctx<'_> {
                     &src.tables,
                 ])
             },
-            |r| {
-                let records = dataset::records_of(site, r);
-                Arc::new((dataset::csv_rows(&records), dataset::json_items(&records)))
-            },
+            |r| Arc::new(dataset::report_parts(site, r)),
         );
         let keys: Vec<&[u8]> = rows.iter().map(|(k, _)| k.as_slice()).collect();
         let all = digest(&keys);
