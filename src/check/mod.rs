@@ -26,7 +26,8 @@ pub use personal::valid_id;
 
 /// Findings of an earlier check per report, reused while everything a report's rules read is
 /// the same (the preview keeps one between generations): report → (hash of its sources, its
-/// previous year's sources, the site's output paths and deadline; the findings).
+/// previous year's sources, the site's output paths and deadline, and for a report compiled
+/// from others (`summary_of`) their settings and same-year sources; the findings).
 #[derive(Debug, Default)]
 pub struct CheckCache {
     reports: HashMap<(String, u16), ([u8; 32], Diagnostics)>,
@@ -75,6 +76,23 @@ fn check_site_with(site: &Site, cache: Option<&mut CheckCache>) -> Diagnostics {
                 ] {
                     h.update((part.len() as u64).to_le_bytes());
                     h.update(part.as_bytes());
+                }
+                // a report compiled from others (`summary_of`) is checked against their sum:
+                // what the summary reads of them (settings, same year's report) is its input too
+                for (id, _) in r.front.summary_of.iter().flatten() {
+                    let org = site
+                        .org(id)
+                        .map(|o| serde_json::to_string(&o.config).unwrap_or_default());
+                    let same_year = site.reports_of(id).find(|x| x.year == r.year);
+                    for part in [
+                        id.as_str(),
+                        org.as_deref().unwrap_or("\0"),
+                        same_year.map_or("\0", |x| x.markdown.text.as_str()),
+                        same_year.map_or("\0", |x| x.tables_src.text.as_str()),
+                    ] {
+                        h.update((part.len() as u64).to_le_bytes());
+                        h.update(part.as_bytes());
+                    }
                 }
                 let key: [u8; 32] = h.finalize().into();
                 key
@@ -238,5 +256,55 @@ mod cache_tests {
         assert_ne!(show(&edited), fresh);
         site.reports[0].markdown = original;
         assert_eq!(show(&check_site_cached(&site, &mut cache)), fresh);
+    }
+
+    /// A 本级政府 report compiled from others (`summary_of`) is checked against their sum: when
+    /// one of them changes, so do its findings, though its own files did not (regression: the
+    /// preview kept its findings from before).
+    #[test]
+    fn a_cached_check_follows_the_reports_a_summary_adds_up() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let sample = crate::content::load_site(root).site.unwrap();
+        let (org, report) = (sample.orgs.values().next().unwrap(), &sample.reports[0]);
+        let mut orgs = std::collections::BTreeMap::new();
+        let mut reports = Vec::new();
+        for id in ["a", "b", "county"] {
+            let mut config = org.config.clone();
+            config.name = format!("{id}机关");
+            let org = crate::content::Org {
+                id: id.to_string(),
+                config,
+            };
+            orgs.insert(id.to_string(), org);
+            let mut r = report.clone();
+            r.org = id.to_string();
+            if id == "county" {
+                r.front.summary_of = Some(vec![("a".into(), 0..0), ("b".into(), 0..0)]);
+            }
+            reports.push(r);
+        }
+        let mut site =
+            crate::content::Site::new(sample.root.clone(), sample.config.clone(), orgs, reports);
+        let show = |d: &Diagnostics| format!("{d:?}");
+        let mut cache = CheckCache::default();
+        let before = check_site_cached(&site, &mut cache);
+        assert_eq!(show(&before), show(&check_site(&site)));
+        assert!(show(&before).contains("summary"), "{before:?}");
+        // one of the summed reports changes a figure
+        let a = site.reports.iter_mut().find(|r| r.org == "a").unwrap();
+        let ReportTables::National { tables, .. } = &mut a.tables else {
+            panic!("the sample report is in a national format");
+        };
+        let cell = tables[0].rows[0].cells.iter_mut().next().unwrap();
+        cell.value = Value::Int(match cell.value {
+            Value::Int(i) => i + 7,
+            _ => 7,
+        });
+        // (as when its file is edited: the text changes with the figure)
+        let text = format!("{}# 改\n", a.tables_src.text);
+        a.tables_src = crate::diagnostics::SourceFile::new(a.tables_src.path.clone(), text);
+        let after = check_site_cached(&site, &mut cache);
+        assert_eq!(show(&after), show(&check_site(&site)));
+        assert_ne!(show(&after), show(&before));
     }
 }
