@@ -62,51 +62,76 @@ struct Hashing<'a> {
     changed: Option<&'a AtomicBool>,
 }
 
-/// Every regular file below `dir` (following symlinks, as loading does), hashed; folders are
-/// listed in parallel.
-fn walk(root: &Path, dir: &Path, hashing: &Hashing) -> Vec<Found> {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return Vec::new();
+/// What [`walk`] finds below a folder.
+#[derive(Default)]
+struct Walked {
+    /// Every regular file, hashed.
+    files: Vec<Found>,
+    /// Every other entry, by its path relative to the site root: folders (`a/b/`), and what
+    /// loading would stop at but holds no content to hash (`a/b\0?`: a broken symlink, a
+    /// special file, an entry or folder that cannot be read). An empty year folder or a
+    /// folder without org.toml is an error of the site's layout: such an entry appearing
+    /// changes the fingerprint, so the build runs and reports it (regression: `build` said
+    /// nothing had changed).
+    marks: Vec<String>,
+}
+
+/// Every entry below `dir` (following symlinks, as loading does): regular files hashed,
+/// the rest marked (see [`Walked`]); folders are listed in parallel.
+fn walk(root: &Path, dir: &Path, hashing: &Hashing) -> Walked {
+    let rel = |path: &Path| {
+        path.strip_prefix(root)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .replace('\\', "/")
     };
-    let mut out = Vec::new();
+    let mut out = Walked::default();
+    let Ok(entries) = fs::read_dir(dir) else {
+        // (a top folder that does not exist has nothing to mark)
+        if dir.exists() {
+            out.marks.push(format!("{}/\0?", rel(dir)));
+        }
+        return out;
+    };
     let mut folders = Vec::new();
-    for e in entries.flatten() {
+    for e in entries {
+        let Ok(e) = e else {
+            out.marks.push(format!("{}/\0?", rel(dir)));
+            continue;
+        };
         let path = e.path();
         // the kind from the folder listing; a symlink is followed, as loading does
-        let Ok(kind) = e.file_type() else {
-            continue;
-        };
-        if kind.is_dir() {
-            folders.push(path);
-            continue;
-        }
-        let meta = if kind.is_symlink() {
-            fs::metadata(&path)
-        } else {
-            e.metadata()
-        };
-        let Ok(meta) = meta else {
-            continue;
-        };
-        if meta.is_dir() {
-            folders.push(path);
-        } else if meta.is_file() {
-            let rel = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .to_string_lossy()
-                .replace('\\', "/");
-            let h = hashing.hashes.hash(&rel, &path, &meta, hashing.now);
-            if let (Some(changed), Some(h)) = (hashing.changed, &h)
-                && hashing.hashes.differs(&rel, h)
-            {
-                changed.store(true, Ordering::Relaxed);
+        let meta = match e.file_type() {
+            Ok(kind) if kind.is_dir() => {
+                folders.push(path);
+                continue;
             }
-            out.push((rel, path, h));
+            Ok(kind) if kind.is_symlink() => fs::metadata(&path),
+            Ok(_) => e.metadata(),
+            Err(e) => Err(e),
+        };
+        match meta {
+            Ok(meta) if meta.is_dir() => folders.push(path),
+            Ok(meta) if meta.is_file() => {
+                let rel = rel(&path);
+                let h = hashing.hashes.hash(&rel, &path, &meta, hashing.now);
+                if let (Some(changed), Some(h)) = (hashing.changed, &h)
+                    && hashing.hashes.differs(&rel, h)
+                {
+                    changed.store(true, Ordering::Relaxed);
+                }
+                out.files.push((rel, path, h));
+            }
+            _ => out.marks.push(format!("{}\0?", rel(&path))),
         }
     }
-    let below: Vec<Vec<Found>> = folders.par_iter().map(|f| walk(root, f, hashing)).collect();
-    out.extend(below.into_iter().flatten());
+    out.marks
+        .extend(folders.iter().map(|f| format!("{}/", rel(f))));
+    let below: Vec<Walked> = folders.par_iter().map(|f| walk(root, f, hashing)).collect();
+    for w in below {
+        out.files.extend(w.files);
+        out.marks.extend(w.marks);
+    }
     out
 }
 
@@ -160,11 +185,14 @@ fn fingerprint_at(
         now,
         changed,
     };
-    let (mut files, themes) = rayon::join(
+    let (content, themes) = rayon::join(
         || walk(root, &root.join("content"), &hashing),
         || walk(root, &root.join("themes"), &hashing),
     );
-    files.extend(themes);
+    let (mut files, mut marks) = (content.files, content.marks);
+    files.extend(themes.files);
+    marks.extend(themes.marks);
+    marks.sort_unstable();
     // by name, then (for names made alike by a lossy conversion) by path
     files.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
     for (rel, _, h) in &files {
@@ -183,6 +211,11 @@ fn fingerprint_at(
         h.update(b"\0");
         // a file that vanished while hashing: no record can match this fingerprint
         h.update(hashed.as_ref()?.hash);
+    }
+    h.update(b"\0marks\0");
+    for m in &marks {
+        h.update(m.as_bytes());
+        h.update(b"\0");
     }
     Some(format!("{:x}", h.finalize()))
 }
@@ -387,6 +420,34 @@ mod tests {
         fs::create_dir_all(d.path().join("themes/default/templates")).unwrap();
         fs::write(d.path().join("themes/default/templates/base.html"), "").unwrap();
         assert_ne!(b, fingerprint(d.path(), &opts).unwrap());
+    }
+
+    /// Entries without content to hash that loading stops at change the fingerprint: an
+    /// empty folder (a year without files, an organisation without org.toml) and a broken
+    /// symlink. Regression: `build` said nothing had changed, `check` failed.
+    #[test]
+    fn folders_and_unreadable_entries_count() {
+        let d = site();
+        let opts = RenderOptions::default();
+        let mut seen = vec![fingerprint(d.path(), &opts).unwrap()];
+        let mut differs = |what: &str| {
+            let f = fingerprint(d.path(), &opts).unwrap();
+            assert!(!seen.contains(&f), "{what}: the fingerprint did not change");
+            seen.push(f);
+        };
+        fs::create_dir(d.path().join("content/a/2025")).unwrap();
+        differs("an empty year folder");
+        fs::create_dir(d.path().join("content/b")).unwrap();
+        differs("an organisation folder without org.toml");
+        fs::rename(d.path().join("content/b"), d.path().join("content/c")).unwrap();
+        differs("a folder renamed");
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink("nowhere", d.path().join("content/a/2024/files")).unwrap();
+            differs("a broken symlink");
+        }
+        // and the same entries give the same fingerprint
+        assert_eq!(seen.last(), Some(&fingerprint(d.path(), &opts).unwrap()));
     }
 
     /// A site, its report.md, a time as if long after the files were written (every kept hash

@@ -106,6 +106,26 @@ fn an_unchanged_build_touches_nothing_and_an_edit_rewrites_only_its_files() {
 
 /// `-v build --no-downloads`, which must succeed: how many pages it rendered and reused, and
 /// what it printed on stderr.
+/// A folder with nothing in it is a change too: an organisation folder without org.toml is an
+/// error of the site's layout, which the build reports instead of "no change" (regression:
+/// `build` exited 0 with 没有变化 while `check` failed).
+#[test]
+fn a_new_empty_folder_is_a_change_the_build_reports() {
+    let site = standard_site();
+    site.run(&["build", "--no-downloads"]).expect_code(0);
+    std::fs::create_dir(site.path("content/neworg")).unwrap();
+    let run = site.run(&["build", "--no-downloads"]);
+    run.expect_code(1);
+    assert!(!run.stdout.contains("没有变化"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("content/neworg 缺少 org.toml"),
+        "{}",
+        run.stderr
+    );
+    std::fs::remove_dir(site.path("content/neworg")).unwrap();
+    site.run(&["build", "--no-downloads"]).expect_code(0);
+}
+
 fn verbose_build(site: &Site) -> (usize, usize, String) {
     let run = site.run(&["-v", "build", "--no-downloads"]);
     run.expect_code(0);
