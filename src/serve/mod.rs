@@ -196,7 +196,7 @@ pub fn run(root: &Path, opts: &ServeOptions) -> Result<()> {
         let state = Arc::clone(&state);
         let root = root.clone();
         std::thread::spawn(move || {
-            let _keep = watcher;
+            let mut watcher = watcher;
             let relevant = |events: &DebounceEventResult| match events {
                 // reading the sources (the rebuild itself) is no change
                 Ok(evs) => evs
@@ -212,6 +212,11 @@ pub fn run(root: &Path, opts: &ServeOptions) -> Result<()> {
                 }
                 if !wanted {
                     continue;
+                }
+                // (a failure is the same as at the start, where it stops the preview: here
+                // it is shown and the preview goes on with the watches it has)
+                if let Err(e) = watcher.watch_new_folders() {
+                    eprintln!("warning: {e:#}");
                 }
                 let started = Instant::now();
                 let last = Arc::clone(&state.read().unwrap_or_else(|e| e.into_inner()));
@@ -243,6 +248,52 @@ pub fn run(root: &Path, opts: &ServeOptions) -> Result<()> {
 /// How often `--poll` looks at the files.
 const POLL_INTERVAL: Duration = Duration::from_millis(400);
 
+/// The folders below the site root that are watched with everything in them.
+const WATCHED_FOLDERS: [&str; 2] = ["content", "themes"];
+
+/// The site's watches, kept up to date as folders appear and disappear.
+trait SiteWatch: Send {
+    /// Watch content/ and themes/ where they exist and are not watched yet: a folder made
+    /// while the preview runs (`themes/` for a first template override) is watched from then
+    /// on (regression: edits in it were never seen), and one removed and made again too.
+    fn watch_new_folders(&mut self) -> Result<()>;
+}
+
+/// A debouncer watching the site root (not recursively) and [`WATCHED_FOLDERS`] (recursively).
+struct Watching<T: Watcher, C: FileIdCache> {
+    debouncer: Debouncer<T, C>,
+    root: PathBuf,
+    /// Which of [`WATCHED_FOLDERS`] are being watched.
+    watched: [bool; 2],
+}
+
+impl<T, C> SiteWatch for Watching<T, C>
+where
+    T: Watcher + Send + 'static,
+    C: FileIdCache + Send + 'static,
+{
+    fn watch_new_folders(&mut self) -> Result<()> {
+        for (dir, watched) in WATCHED_FOLDERS.iter().zip(&mut self.watched) {
+            let p = self.root.join(dir);
+            match (p.is_dir(), *watched) {
+                (true, false) => {
+                    self.debouncer
+                        .watch(&p, RecursiveMode::Recursive)
+                        .with_context(|| format!("无法监视 {}", p.display()))?;
+                    *watched = true;
+                }
+                (false, true) => {
+                    // gone (its watch with it): watched again when it comes back
+                    let _ = self.debouncer.unwatch(&p);
+                    *watched = false;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Watch site.toml, content/ and themes/ with watcher `T`; debounced events go to `tx`.
 fn watch<T, C>(
     root: &Path,
@@ -250,7 +301,7 @@ fn watch<T, C>(
     tx: std::sync::mpsc::Sender<DebounceEventResult>,
     cache: C,
     config: notify::Config,
-) -> Result<Box<dyn Send>>
+) -> Result<Box<dyn SiteWatch>>
 where
     T: Watcher + Send + 'static,
     C: FileIdCache + Send + 'static,
@@ -265,15 +316,13 @@ where
     debouncer
         .watch(root, RecursiveMode::NonRecursive)
         .context("无法监视站点文件夹")?;
-    for dir in ["content", "themes"] {
-        let p = root.join(dir);
-        if p.is_dir() {
-            debouncer
-                .watch(&p, RecursiveMode::Recursive)
-                .with_context(|| format!("无法监视 {}", p.display()))?;
-        }
-    }
-    Ok(Box::new(debouncer))
+    let mut watching = Watching {
+        debouncer,
+        root: root.to_path_buf(),
+        watched: [false; 2],
+    };
+    watching.watch_new_folders()?;
+    Ok(Box::new(watching))
 }
 
 /// The address to give a browser: an unspecified bind address (0.0.0.0, ::) as loopback.

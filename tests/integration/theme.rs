@@ -217,3 +217,28 @@ fn report_page_compares_with_the_previous_year() {
     let y2019 = site.out("2019/ceshizhen/index.html");
     assert!(!y2019.contains(r#"<section class="yoy""#));
 }
+
+/// A theme folder made while the preview runs is watched from then on: every later save of a
+/// template in it shows (regression: the folder's creation was seen, later saves never were,
+/// until the preview was restarted).
+#[test]
+fn serve_sees_templates_in_a_theme_folder_made_while_it_runs() {
+    let site = standard_site();
+    assert!(!site.path("themes").exists());
+    let server = Server::start(site.root());
+    server.poll("/statement.html", 30, |r| r.status == 200);
+    let generation = |server: &Server| server.get("/__nianbao/generation").text();
+    let first = generation(&server);
+    std::fs::create_dir_all(site.path("themes/default/templates")).unwrap();
+    // the folder's creation is a change: a new generation (the same pages)
+    server.poll("/__nianbao/generation", 30, |r| r.text() != first);
+    for marker in ["第一次覆盖", "第二次覆盖", "第三次覆盖"] {
+        site.write(
+            "themes/default/templates/statement.html",
+            format!(
+                "{{% extends \"base.html\" %}}{{% block content %}}<p>{marker}</p>{{% endblock content %}}"
+            ),
+        );
+        server.poll("/statement.html", 30, |r| r.text().contains(marker));
+    }
+}
