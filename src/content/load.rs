@@ -273,7 +273,7 @@ fn list_dir(
             ));
             continue;
         };
-        if name.starts_with('.') || name.ends_with('~') || name.starts_with("~$") {
+        if super::is_ignored_name(&name) {
             continue;
         }
         if entry.file_type().is_ok_and(|t| t.is_symlink()) {
@@ -513,6 +513,44 @@ mod tests {
             .unwrap();
         assert!(status.success());
         site
+    }
+
+    /// Attachments named as editors and office programs name what they leave while saving are
+    /// not published (the preview does not watch them either: `is_ignored_name`).
+    #[test]
+    fn editor_leftovers_are_no_attachments() {
+        let site = sample_copy();
+        let r = &load_site(site.path()).site.unwrap().reports[0];
+        let files = site
+            .path()
+            .join(format!("content/{}/{}/files", r.org, r.year));
+        std::fs::create_dir_all(&files).unwrap();
+        let names = [
+            "说明.pdf",
+            ".DS_Store",
+            "说明.pdf~",
+            "~$说明.docx",
+            ".说明.docx.swp",
+            "x.swx",
+            "~WRL0001.tmp",
+            "4913",
+            "4913.pdf",
+            "a.tmpl",
+        ];
+        for n in names {
+            std::fs::write(files.join(n), "x").unwrap();
+        }
+        let loaded = load_site(site.path()).site.unwrap();
+        let published: Vec<&str> = loaded
+            .reports
+            .iter()
+            .find(|x| x.org == r.org && x.year == r.year)
+            .unwrap()
+            .attachments
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        assert_eq!(published, ["4913.pdf", "a.tmpl", "说明.pdf"]);
     }
 
     /// What a load gave: the reports and the diagnostics.

@@ -60,6 +60,22 @@ pub struct Report {
     pub attachments: Vec<Attachment>,
 }
 
+/// Whether a file or folder of the site is skipped by name wherever the site is read (report
+/// folders and their attachments, themes) and watched (the preview): hidden entries (`.` first)
+/// and what editors and office programs leave while saving (`~` last, `~$` first, `.swp`,
+/// `.swx`, `.tmp`, vim's test file `4913`). One definition, so that the preview never ignores
+/// the change of a file that is published (regression: `files/x.tmp` was published, its
+/// edits not previewed).
+pub fn is_ignored_name(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with('~')
+        || name.starts_with("~$")
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".tmp")
+        || name == "4913"
+}
+
 impl Report {
     pub fn body(&self) -> &str {
         &self.markdown.text[self.body_offset..]

@@ -69,7 +69,7 @@ impl Theme {
                 let e = e?;
                 let p = e.path();
                 let name = e.file_name().to_string_lossy().into_owned();
-                if name.starts_with('.') || name.ends_with('~') {
+                if crate::content::is_ignored_name(&name) {
                     continue;
                 }
                 if p.is_dir() {

@@ -128,13 +128,7 @@ fn is_noise(path: &Path, root: &Path) -> bool {
         .components()
         .next()
         .map(|c| c.as_os_str().to_string_lossy().into_owned());
-    name.starts_with('.')
-        || name.ends_with('~')
-        || name.ends_with(".swp")
-        || name.ends_with(".swx")
-        || name.ends_with(".tmp")
-        || name.starts_with("~$")
-        || name == "4913"
+    crate::content::is_ignored_name(&name)
         || !matches!(first.as_deref(), Some("content" | "themes" | "site.toml"))
 }
 
