@@ -451,6 +451,18 @@ fn templates_key(theme: &Theme) -> [u8; 32] {
 /// A theme's templates, compiled.
 fn compile(theme: &Theme) -> Result<Arc<tera::Tera>> {
     let mut tera = tera::Tera::default();
+    // tera's `get_env` reads the builder's environment: a page must come from the site's files
+    // alone (what a build fingerprints and its memo keys), and never publish what the
+    // environment holds (tokens, paths)
+    tera.register_function(
+        "get_env",
+        |args: &std::collections::HashMap<String, J>| -> tera::Result<J> {
+            let name = args.get("name").and_then(J::as_str).unwrap_or_default();
+            Err(tera::Error::msg(format!(
+                "模板不能读取环境变量（get_env(name=\"{name}\")）：网页只由站点文件生成"
+            )))
+        },
+    );
     let templates: Vec<(&str, &str)> = theme
         .templates
         .iter()

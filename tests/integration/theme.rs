@@ -242,3 +242,25 @@ fn serve_sees_templates_in_a_theme_folder_made_while_it_runs() {
         server.poll("/statement.html", 30, |r| r.text().contains(marker));
     }
 }
+
+/// A template cannot read the environment of the machine that builds the site: the build
+/// fails, naming the template and the variable (a page must come from the site's files alone,
+/// and no build should publish a token or a path).
+#[test]
+fn templates_cannot_read_the_environment() {
+    let site = standard_site();
+    site.write(
+        "themes/default/templates/statement.html",
+        "{% extends \"base.html\" %}{% block content %}{{ get_env(name=\"HOME\") }}{% endblock content %}",
+    );
+    let run = site.run(&["build", "--no-downloads"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr
+            .contains("模板不能读取环境变量（get_env(name=\"HOME\")）"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("statement.html"), "{}", run.stderr);
+    assert!(!site.path("output").exists());
+}
