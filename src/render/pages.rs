@@ -242,6 +242,12 @@ fn render(
         let mut parts: Vec<&[u8]> = vec![
             env!("CARGO_PKG_VERSION").as_bytes(),
             if opts.no_downloads { b"html" } else { b"all" },
+            // the preview's links to documents made on request change the report pages
+            if opts.no_downloads && opts.preview_documents {
+                b"preview documents"
+            } else {
+                b""
+            },
         ];
         for (name, text) in &theme.templates {
             parts.push(name.as_bytes());
@@ -1423,5 +1429,14 @@ mod memo_tests {
         assert_eq!((memo.reused, memo.rendered), (0, pages));
         assert!(Arc::ptr_eq(&memo.search_tokens[&path].1, &tokens));
         assert_eq!(retitled, render_site(&site, &theme, &opts).unwrap());
+
+        // the preview's links to documents made on request: the report pages change
+        let previewing = RenderOptions {
+            preview_documents: true,
+            ..opts.clone()
+        };
+        let previewed = render_site_memo(&site, &theme, &previewing, &mut memo).unwrap();
+        assert_eq!(previewed, render_site(&site, &theme, &previewing).unwrap());
+        assert_ne!(previewed, retitled);
     }
 }
