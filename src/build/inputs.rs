@@ -99,6 +99,10 @@ fn walk(root: &Path, dir: &Path, hashing: &Hashing) -> Walked {
             out.marks.push(format!("{}/\0?", rel(dir)));
             continue;
         };
+        // what loading skips (an editor's swap file, say) makes no difference to the site
+        if crate::content::is_ignored_name(&e.file_name().to_string_lossy()) {
+            continue;
+        }
         let path = e.path();
         // the kind from the folder listing; a symlink is followed, as loading does
         let meta = match e.file_type() {
@@ -447,7 +451,14 @@ mod tests {
             differs("a broken symlink");
         }
         // and the same entries give the same fingerprint
-        assert_eq!(seen.last(), Some(&fingerprint(d.path(), &opts).unwrap()));
+        let last = fingerprint(d.path(), &opts).unwrap();
+        assert_eq!(seen.last(), Some(&last));
+        // what loading skips does not count: an editor's swap file, an office lock file,
+        // a hidden folder
+        fs::write(d.path().join("content/a/2024/.report.md.swp"), "x").unwrap();
+        fs::write(d.path().join("content/a/~$说明.docx"), "x").unwrap();
+        fs::create_dir(d.path().join("content/.git")).unwrap();
+        assert_eq!(last, fingerprint(d.path(), &opts).unwrap());
     }
 
     /// A site, its report.md, a time as if long after the files were written (every kept hash
