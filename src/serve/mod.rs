@@ -198,18 +198,28 @@ pub fn run(root: &Path, opts: &ServeOptions) -> Result<()> {
                     .any(|e| !e.kind.is_access() && e.paths.iter().any(|p| !is_noise(p, &root))),
                 Err(_) => true,
             };
+            let tops: Vec<PathBuf> = WATCHED_FOLDERS.iter().map(|d| root.join(d)).collect();
+            // the watched folders that events are about themselves
+            let remade = |events: &DebounceEventResult, into: &mut Vec<PathBuf>| {
+                for e in events.iter().flatten() {
+                    into.extend(e.paths.iter().filter(|p| tops.contains(p)).cloned());
+                }
+            };
             while let Ok(events) = rx.recv() {
                 let mut wanted = relevant(&events);
+                let mut tops_remade = Vec::new();
+                remade(&events, &mut tops_remade);
                 // saves that arrived during the last rebuild: one rebuild covers them all
                 while let Ok(more) = rx.try_recv() {
                     wanted |= relevant(&more);
+                    remade(&more, &mut tops_remade);
                 }
                 if !wanted {
                     continue;
                 }
                 // (a failure is the same as at the start, where it stops the preview: here
                 // it is shown and the preview goes on with the watches it has)
-                if let Err(e) = watcher.watch_new_folders() {
+                if let Err(e) = watcher.update(&tops_remade) {
                     eprintln!("warning: {e:#}");
                 }
                 let started = Instant::now();
@@ -247,10 +257,13 @@ const WATCHED_FOLDERS: [&str; 2] = ["content", "themes"];
 
 /// The site's watches, kept up to date as folders appear and disappear.
 trait SiteWatch: Send {
-    /// Watch content/ and themes/ where they exist and are not watched yet: a folder made
-    /// while the preview runs (`themes/` for a first template override) is watched from then
-    /// on (regression: edits in it were never seen), and one removed and made again too.
-    fn watch_new_folders(&mut self) -> Result<()>;
+    /// Bring the watches of content/ and themes/ up to date: watch those that exist and are
+    /// not watched (a folder made while the preview runs, `themes/` for a first template
+    /// override; regression: edits in it were never seen), drop those gone, and watch again
+    /// those among `remade` (events about the folder itself: removed and made again, or
+    /// replaced by another; its watch went with the folder it was on, and a new folder may
+    /// have the old one's inode, so it is not told apart by that).
+    fn update(&mut self, remade: &[PathBuf]) -> Result<()>;
 }
 
 /// A debouncer watching the site root (not recursively) and [`WATCHED_FOLDERS`] (recursively).
@@ -266,22 +279,23 @@ where
     T: Watcher + Send + 'static,
     C: FileIdCache + Send + 'static,
 {
-    fn watch_new_folders(&mut self) -> Result<()> {
+    fn update(&mut self, remade: &[PathBuf]) -> Result<()> {
         for (dir, watched) in WATCHED_FOLDERS.iter().zip(&mut self.watched) {
             let p = self.root.join(dir);
-            match (p.is_dir(), *watched) {
-                (true, false) => {
-                    self.debouncer
-                        .watch(&p, RecursiveMode::Recursive)
-                        .with_context(|| format!("无法监视 {}", p.display()))?;
-                    *watched = true;
-                }
-                (false, true) => {
-                    // gone (its watch with it): watched again when it comes back
-                    let _ = self.debouncer.unwatch(&p);
-                    *watched = false;
-                }
-                _ => {}
+            let exists = p.is_dir();
+            if exists == *watched && !remade.contains(&p) {
+                continue;
+            }
+            if *watched {
+                // (its watch may have gone with the folder already)
+                let _ = self.debouncer.unwatch(&p);
+                *watched = false;
+            }
+            if exists {
+                self.debouncer
+                    .watch(&p, RecursiveMode::Recursive)
+                    .with_context(|| format!("无法监视 {}", p.display()))?;
+                *watched = true;
             }
         }
         Ok(())
@@ -315,7 +329,7 @@ where
         root: root.to_path_buf(),
         watched: [false; 2],
     };
-    watching.watch_new_folders()?;
+    watching.update(&[])?;
     Ok(Box::new(watching))
 }
 

@@ -232,7 +232,7 @@ fn serve_sees_templates_in_a_theme_folder_made_while_it_runs() {
     std::fs::create_dir_all(site.path("themes/default/templates")).unwrap();
     // the folder's creation is a change: a new generation (the same pages)
     server.poll("/__nianbao/generation", 30, |r| r.text() != first);
-    for marker in ["第一次覆盖", "第二次覆盖", "第三次覆盖"] {
+    let show = |marker: &str| {
         site.write(
             "themes/default/templates/statement.html",
             format!(
@@ -240,6 +240,16 @@ fn serve_sees_templates_in_a_theme_folder_made_while_it_runs() {
             ),
         );
         server.poll("/statement.html", 30, |r| r.text().contains(marker));
+    };
+    for marker in ["第一次覆盖", "第二次覆盖", "第三次覆盖"] {
+        show(marker);
+    }
+    // the folder replaced by another: the new one is watched (the second save after it shows
+    // only through its watch)
+    std::fs::remove_dir_all(site.path("themes")).unwrap();
+    std::fs::create_dir_all(site.path("themes/default/templates")).unwrap();
+    for marker in ["第四次覆盖", "第五次覆盖"] {
+        show(marker);
     }
 }
 
