@@ -13,9 +13,13 @@ for _ in $(seq 1 "$runs"); do
     rm -rf "$site/output" "$site/.output.nianbao-spare" "$site/.nianbao-cache"
     sync
     start=$(date +%s%N)
-    phases=$(NIANBAO_TIMINGS=1 "$bin" --root "$site" build --no-downloads 2>&1 |
-      grep -E "^NIANBAO_TIMINGS .* (page record loaded|rendered)" | awk '{print $2}' | tr '\n' ' ')
+    out=$(NIANBAO_TIMINGS=1 "$bin" --root "$site" build --no-downloads 2>&1) ||
+      { echo "build failed ($bin):" >&2; echo "$out" >&2; exit 1; }
     end=$(date +%s%N)
+    phases=$(echo "$out" | grep -E "^NIANBAO_TIMINGS .* (page record loaded|rendered)" |
+      awk '{print $2}' | tr '\n' ' ' || true)
+    [ "$(echo "$phases" | wc -w)" -eq 2 ] ||
+      { echo "no phase timings from $bin (NIANBAO_TIMINGS unsupported?)" >&2; exit 1; }
     echo "$x $(( (end - start) / 1000 )) $phases"
   done
 done | python3 -c '

@@ -8,7 +8,9 @@ site=$1 runs=${2:-9} bin=${3:-target/release/nianbao}
 for _ in $(seq 1 "$runs"); do
   rm -rf "$site/output" "$site/.output.nianbao-spare" "$site/.nianbao-cache"
   sync
-  NIANBAO_TIMINGS=1 "$bin" --root "$site" build --no-downloads 2>&1 | grep "^NIANBAO_TIMINGS"
+  out=$(NIANBAO_TIMINGS=1 "$bin" --root "$site" build --no-downloads 2>&1) ||
+    { echo "build failed:" >&2; echo "$out" >&2; exit 1; }
+  echo "$out" | grep "^NIANBAO_TIMINGS" || { echo "no NIANBAO_TIMINGS output" >&2; exit 1; }
 done | python3 -c '
 import re, sys, statistics as st
 phases, order, last = {}, [], (0.0, 0.0)

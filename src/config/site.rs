@@ -85,7 +85,7 @@ impl SiteConfig {
         let theme = r.string("theme").unwrap_or_else(|| "default".to_string());
         if theme.is_empty()
             || theme.contains(['/', '\\'])
-            || theme.starts_with('.')
+            || crate::content::is_ignored_name(&theme)
             || theme.contains("..")
         {
             let span = r.get("theme").map(|v| v.span()).unwrap_or(0..0);
@@ -222,6 +222,22 @@ mod tests {
         assert_eq!(c.theme, "default");
         assert_eq!(c.deadline, (1, 31));
         assert_eq!(c.gov.icp.as_deref(), Some("赣ICP备1号"));
+    }
+
+    /// A theme folder must be one the build's fingerprint and the preview see: not hidden,
+    /// not named like an editor's leftovers (their edits would go unnoticed).
+    #[test]
+    fn theme_names_that_are_skipped_are_refused() {
+        for name in ["x.tmp", "x~", "~$x", ".x", "4913", "a/b"] {
+            let (_, d) = parse(&format!("title = \"t\"\ntheme = \"{name}\"\n"));
+            assert!(
+                d.iter()
+                    .any(|d| d.message.contains("`theme` 应为 themes/ 下的文件夹名")),
+                "{name}: {d:?}"
+            );
+        }
+        let (c, d) = parse("title = \"t\"\ntheme = \"县门户\"\n");
+        assert_eq!(c.map(|c| c.theme), Some("县门户".to_string()), "{d:?}");
     }
 
     #[test]

@@ -120,7 +120,7 @@ const HEADER: [&str; 10] = [
 ];
 
 /// `data/all.csv` (UTF-8 with BOM, CRLF, a header row of the column names) from its rows,
-/// made by [`csv_rows`] (in order).
+/// the CSV parts of [`report_parts`] (in order).
 /// `len` is the parts' total length (the file is made in one allocation); parts given as
 /// owned strings are freed as soon as they are copied.
 pub fn csv_file<S: AsRef<str>>(parts: impl IntoIterator<Item = S>, len: usize) -> Vec<u8> {
@@ -134,7 +134,7 @@ pub fn csv_file<S: AsRef<str>>(parts: impl IntoIterator<Item = S>, len: usize) -
 }
 
 /// `data/all.json` (an array of objects with the same fields; numbers as JSON numbers, text
-/// and blank cells as strings) from its items, made by [`json_items`] (in order).
+/// and blank cells as strings) from its items, the JSON parts of [`report_parts`] (in order).
 /// `len` (the parts' total length plus one per part) and the parts as for [`csv_file`].
 pub fn json_file<S: AsRef<str>>(parts: impl IntoIterator<Item = S>, len: usize) -> Vec<u8> {
     let mut out = String::with_capacity(len + 4);

@@ -12,6 +12,7 @@ use crate::output::MemorySite;
 use crate::render::{RenderMemo, RenderOptions, Theme};
 use anyhow::{Context, Result, anyhow};
 use downloads::Sources;
+use notify::event::{EventKind, ModifyKind};
 use notify::{PollWatcher, RecommendedWatcher, RecursiveMode, Watcher};
 use notify_debouncer_full::{
     DebounceEventResult, Debouncer, FileIdCache, NoCache, RecommendedCache, new_debouncer_opt,
@@ -200,9 +201,15 @@ pub fn run(root: &Path, opts: &ServeOptions) -> Result<()> {
             };
             let tops: Vec<PathBuf> = WATCHED_FOLDERS.iter().map(|d| root.join(d)).collect();
             // the watched folders that events are about themselves
+            // (made, removed or renamed: opening it, as every rebuild does, is no such event)
             let remade = |events: &DebounceEventResult, into: &mut Vec<PathBuf>| {
                 for e in events.iter().flatten() {
-                    into.extend(e.paths.iter().filter(|p| tops.contains(p)).cloned());
+                    if e.kind.is_create()
+                        || e.kind.is_remove()
+                        || matches!(e.kind, EventKind::Modify(ModifyKind::Name(_)))
+                    {
+                        into.extend(e.paths.iter().filter(|p| tops.contains(p)).cloned());
+                    }
                 }
             };
             while let Ok(events) = rx.recv() {
@@ -280,6 +287,8 @@ where
     C: FileIdCache + Send + 'static,
 {
     fn update(&mut self, remade: &[PathBuf]) -> Result<()> {
+        // both folders tried whatever happens to the first; the first failure is the result
+        let mut result = Ok(());
         for (dir, watched) in WATCHED_FOLDERS.iter().zip(&mut self.watched) {
             let p = self.root.join(dir);
             let exists = p.is_dir();
@@ -292,13 +301,19 @@ where
                 *watched = false;
             }
             if exists {
-                self.debouncer
-                    .watch(&p, RecursiveMode::Recursive)
-                    .with_context(|| format!("无法监视 {}", p.display()))?;
-                *watched = true;
+                match self.debouncer.watch(&p, RecursiveMode::Recursive) {
+                    Ok(()) => *watched = true,
+                    Err(e) => {
+                        if result.is_ok() {
+                            result =
+                                Err(anyhow::Error::new(e)
+                                    .context(format!("无法监视 {}", p.display())));
+                        }
+                    }
+                }
             }
         }
-        Ok(())
+        result
     }
 }
 

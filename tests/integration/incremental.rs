@@ -104,8 +104,6 @@ fn an_unchanged_build_touches_nothing_and_an_edit_rewrites_only_its_files() {
     assert_clean(&site, "one narrative edited");
 }
 
-/// `-v build --no-downloads`, which must succeed: how many pages it rendered and reused, and
-/// what it printed on stderr.
 /// A folder with nothing in it is a change too: an organisation folder without org.toml is an
 /// error of the site's layout, which the build reports instead of "no change" (regression:
 /// `build` exited 0 with 没有变化 while `check` failed).
@@ -126,6 +124,8 @@ fn a_new_empty_folder_is_a_change_the_build_reports() {
     site.run(&["build", "--no-downloads"]).expect_code(0);
 }
 
+/// `-v build --no-downloads`, which must succeed: how many pages it rendered and reused, and
+/// what it printed on stderr.
 fn verbose_build(site: &Site) -> (usize, usize, String) {
     let run = site.run(&["-v", "build", "--no-downloads"]);
     run.expect_code(0);
