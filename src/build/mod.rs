@@ -225,16 +225,7 @@ mod tests {
     /// binary's.
     #[test]
     fn a_build_takes_from_the_last_output_once_there_is_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let sample = Path::new(env!("CARGO_MANIFEST_DIR"));
-        std::fs::copy(sample.join("site.toml"), dir.path().join("site.toml")).unwrap();
-        let status = std::process::Command::new("cp")
-            .arg("-r")
-            .arg(sample.join("content"))
-            .arg(dir.path().join("content"))
-            .status()
-            .unwrap();
-        assert!(status.success());
+        let dir = crate::content::sample_copy();
         let (root, target) = (dir.path(), dir.path().join("output"));
         assert!(!takes_from_last_output(root, &target));
         let site = load_site(root).site.unwrap();

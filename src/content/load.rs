@@ -502,20 +502,7 @@ fn list_attachments(root: &Path, files: &Path, diags: &mut Diagnostics) -> Vec<A
 mod tests {
     use super::*;
 
-    /// A copy of the sample site (site.toml and content/) in a temporary folder.
-    fn sample_copy() -> tempfile::TempDir {
-        let site = tempfile::tempdir().unwrap();
-        let sample = Path::new(env!("CARGO_MANIFEST_DIR"));
-        std::fs::copy(sample.join("site.toml"), site.path().join("site.toml")).unwrap();
-        let status = std::process::Command::new("cp")
-            .arg("-r")
-            .arg(sample.join("content"))
-            .arg(site.path().join("content"))
-            .status()
-            .unwrap();
-        assert!(status.success());
-        site
-    }
+    use crate::content::sample_copy;
 
     /// Attachments named as editors and office programs name what they leave while saving are
     /// not published (the preview does not watch them either: `is_ignored_name`).

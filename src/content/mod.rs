@@ -127,6 +127,23 @@ impl Site {
     }
 }
 
+/// A copy of the sample site (site.toml and content/) in a temporary folder, for tests that
+/// change files.
+#[cfg(all(test, unix))]
+pub(crate) fn sample_copy() -> tempfile::TempDir {
+    let site = tempfile::tempdir().unwrap();
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(sample.join("site.toml"), site.path().join("site.toml")).unwrap();
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(sample.join("content"))
+        .arg(site.path().join("content"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    site
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
