@@ -2,17 +2,13 @@
 //! kind of build. mimalloc is linked into the library either way; where it is not the global
 //! allocator (the tests), these settings change nothing that is used.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 /// mimalloc's `mi_option_purge_delay` (index 15 in the option enums of both the v2 and v3
 /// sources of libmimalloc-sys 0.1.49; not exported by name). Defaults: 1,000 ms in v3 (the
 /// one built), 10 ms in v2.
 const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 
-/// The delay [`purge_at_once`] replaced, when it did.
+/// The delay [`purge_at_once`] replaced, while it is in effect.
 static REPLACED: std::sync::Mutex<Option<std::ffi::c_long>> = std::sync::Mutex::new(None);
-/// Whether [`purge_at_once`] is in effect.
-static AT_ONCE: AtomicBool = AtomicBool::new(false);
 
 /// Give freed memory back to the system at once rather than after a delay: a full build
 /// holds the whole site until it is written, and the delay let freed pages pile up on top of
@@ -27,18 +23,14 @@ pub fn purge_at_once() {
         if matches!(delay, 1000 | 10) {
             libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
             *REPLACED.lock().unwrap_or_else(|e| e.into_inner()) = Some(delay);
-            AT_ONCE.store(true, Ordering::Relaxed);
         }
     }
 }
 
 /// Undo [`purge_at_once`], for a build that takes most pages from the last output: it frees
 /// little, and giving back at once what it frees only costs time (an edit build of 5,000
-/// reports: ~810 → ~650 ms median, BENCHMARKS.md). Nothing when it was not in effect.
+/// reports: 863.5 → 693.1 ms median, BENCHMARKS.md). Nothing when it was not in effect.
 pub fn purge_after_delay() {
-    if !AT_ONCE.swap(false, Ordering::Relaxed) {
-        return;
-    }
     if let Some(delay) = REPLACED.lock().unwrap_or_else(|e| e.into_inner()).take() {
         // SAFETY: as above
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, delay) };
