@@ -67,32 +67,24 @@ fn check_site_with(site: &Site, cache: Option<&mut CheckCache>) -> Diagnostics {
                 let last = site.reports_of(&r.org).find(|x| x.year + 1 == r.year);
                 let mut h = Sha256::new();
                 h.update(common);
-                for part in [
-                    r.title.as_str(),
-                    &r.markdown.text,
-                    &r.tables_src.text,
-                    last.map_or("\0", |l| l.markdown.text.as_str()),
-                    last.map_or("\0", |l| l.tables_src.text.as_str()),
-                ] {
-                    h.update((part.len() as u64).to_le_bytes());
-                    h.update(part.as_bytes());
-                }
+                // each part prefixed by its length
+                let mut part = |s: &str| {
+                    h.update((s.len() as u64).to_le_bytes());
+                    h.update(s.as_bytes());
+                };
+                part(&r.title);
+                sources(Some(r)).into_iter().for_each(&mut part);
+                sources(last).into_iter().for_each(&mut part);
                 // a report compiled from others (`summary_of`) is checked against their sum:
                 // what the summary reads of them (settings, same year's report) is its input too
                 for (id, _) in r.front.summary_of.iter().flatten() {
                     let org = site
                         .org(id)
                         .map(|o| serde_json::to_string(&o.config).unwrap_or_default());
+                    part(id);
+                    part(org.as_deref().unwrap_or("\0"));
                     let same_year = site.reports_of(id).find(|x| x.year == r.year);
-                    for part in [
-                        id.as_str(),
-                        org.as_deref().unwrap_or("\0"),
-                        same_year.map_or("\0", |x| x.markdown.text.as_str()),
-                        same_year.map_or("\0", |x| x.tables_src.text.as_str()),
-                    ] {
-                        h.update((part.len() as u64).to_le_bytes());
-                        h.update(part.as_bytes());
-                    }
+                    sources(same_year).into_iter().for_each(&mut part);
                 }
                 let key: [u8; 32] = h.finalize().into();
                 key
@@ -128,6 +120,13 @@ fn check_site_with(site: &Site, cache: Option<&mut CheckCache>) -> Diagnostics {
         out.extend(d);
     }
     out
+}
+
+/// What a report's check reads of its files (for the cache key), or a mark for no report.
+fn sources(r: Option<&Report>) -> [&str; 2] {
+    r.map_or(["\0", "\0"], |r| {
+        [r.markdown.text.as_str(), r.tables_src.text.as_str()]
+    })
 }
 
 fn check_report(site: &Site, r: &Report, outputs: &HashSet<String>) -> Diagnostics {
