@@ -7,26 +7,6 @@ use crate::content::{Report, Site};
 use crate::tables::{ReportTables, Value};
 use std::borrow::Cow;
 
-/// One cell of one report.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CellRecord<'a> {
-    pub org: &'a str,
-    pub org_name: &'a str,
-    pub kind: &'a str,
-    pub year: u16,
-    pub format: &'static str,
-    /// `active` | `applications` | `appeals`; `tables[1]` … for a custom-format table.
-    pub table: String,
-    /// The row's TOML key (`withheld.state_secret`); the 1-based row number in a custom table.
-    pub row: String,
-    /// The column's official label; the 1-based column position in a custom table.
-    pub column: String,
-    /// The row's official label (with its group for numbered items); for a custom table,
-    /// the text of the row's first cell.
-    pub label: String,
-    pub value: &'a Value,
-}
-
 /// The reports in the documented order: organisation folder name, then year.
 pub fn report_order(site: &Site) -> Vec<&Report> {
     let mut reports: Vec<&Report> = site.reports.iter().collect();
@@ -44,7 +24,7 @@ struct RecordRow<'a, 'c> {
 }
 
 /// Call `f` with every row of `r`'s tables, in printed order: the one walk over a report's
-/// cells that both [`records_of`] and [`report_parts`] read.
+/// cells that [`report_parts`] reads (and the tests' plain records).
 fn each_row<'a>(r: &'a Report, mut f: impl FnMut(RecordRow<'a, '_>)) {
     let mut cells: Vec<(Cow<'a, str>, &'a Value)> = Vec::new();
     match &r.tables {
@@ -90,31 +70,6 @@ fn each_row<'a>(r: &'a Report, mut f: impl FnMut(RecordRow<'a, '_>)) {
     }
 }
 
-/// Every cell of one report, in printed order (none when its organisation is unknown).
-pub fn records_of<'a>(site: &'a Site, r: &'a Report) -> Vec<CellRecord<'a>> {
-    let mut out = Vec::new();
-    let Some(org) = site.org(&r.org) else {
-        return out;
-    };
-    each_row(r, |row| {
-        for (column, value) in row.cells {
-            out.push(CellRecord {
-                org: &r.org,
-                org_name: &org.config.name,
-                kind: org.config.kind.as_deref().unwrap_or(""),
-                year: r.year,
-                format: r.tables.format_id(),
-                table: row.table.to_string(),
-                row: row.row.to_string(),
-                column: column.to_string(),
-                label: row.label.to_string(),
-                value,
-            });
-        }
-    });
-    out
-}
-
 const HEADER: [&str; 10] = [
     "org", "org_name", "kind", "year", "format", "table", "row", "column", "label", "value",
 ];
@@ -154,8 +109,8 @@ pub fn json_file<S: AsRef<str>>(parts: impl IntoIterator<Item = S>, len: usize) 
 }
 
 /// The part of `data/all.csv` (its lines, without the header) and of `data/all.json` (its
-/// objects, comma-separated, without the brackets) for one report: every cell of
-/// [`records_of`], written straight from the report. What is the same for every cell of the
+/// objects, comma-separated, without the brackets) for one report: every cell, written
+/// straight from the report. What is the same for every cell of the
 /// report or of a row is escaped once, not once per cell, and no record is made: the data
 /// files of 1,000 reports hold 250,000 cells (BENCHMARKS.md). The tests hold both parts to
 /// the plain CSV lines and JSON objects of the records.
@@ -260,6 +215,52 @@ fn json_str(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One cell of one report: the record the data files define, one per cell.
+    #[derive(Debug, Clone, PartialEq)]
+    struct CellRecord<'a> {
+        org: &'a str,
+        org_name: &'a str,
+        kind: &'a str,
+        year: u16,
+        format: &'static str,
+        /// `active` | `applications` | `appeals`; `tables[1]` … for a custom-format table.
+        table: String,
+        /// The row's TOML key (`withheld.state_secret`); the 1-based row number in a custom table.
+        row: String,
+        /// The column's official label; the 1-based column position in a custom table.
+        column: String,
+        /// The row's official label (with its group for numbered items); for a custom table,
+        /// the text of the row's first cell.
+        label: String,
+        value: &'a Value,
+    }
+
+    /// Every cell of one report, in printed order (none when its organisation is unknown): what
+    /// [`report_parts`] writes, made the plain way.
+    fn records_of<'a>(site: &'a Site, r: &'a Report) -> Vec<CellRecord<'a>> {
+        let mut out = Vec::new();
+        let Some(org) = site.org(&r.org) else {
+            return out;
+        };
+        each_row(r, |row| {
+            for (column, value) in row.cells {
+                out.push(CellRecord {
+                    org: &r.org,
+                    org_name: &org.config.name,
+                    kind: org.config.kind.as_deref().unwrap_or(""),
+                    year: r.year,
+                    format: r.tables.format_id(),
+                    table: row.table.to_string(),
+                    row: row.row.to_string(),
+                    column: column.to_string(),
+                    label: row.label.to_string(),
+                    value,
+                });
+            }
+        });
+        out
+    }
     use crate::content::load_site;
     use std::path::Path;
 

@@ -119,7 +119,7 @@ pub fn write_site(target: &Path, files: &[OutputFile]) -> Result<(), StagingErro
 }
 
 /// Every entry of a folder tree, folders included, as (`/`-separated path relative to it, its
-/// metadata), in no particular order (what [`list_tree`] gives).
+/// metadata), in no particular order (what `list_tree` gives).
 pub type Listing = Vec<(String, fs::Metadata)>;
 
 /// [`write_site`], calling `while_syncing` with the staging folder once every file is in it,
