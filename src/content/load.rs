@@ -1,6 +1,6 @@
 //! Walking `content/` and loading every organisation and report.
 
-use super::read::read_source_with_warnings;
+use super::read::{self, Found, read_opened, read_source_with_warnings};
 use super::{Attachment, Org, Report, Site};
 use crate::config::{FrontMatter, OrgConfig, SiteConfig};
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity, rule};
@@ -65,9 +65,8 @@ struct Stamp {
 const SETTLED: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[cfg(unix)]
-fn stamp(path: &Path) -> Option<Stamp> {
+fn stamp(m: &std::fs::Metadata) -> Option<Stamp> {
     use std::os::unix::fs::MetadataExt;
-    let m = std::fs::metadata(path).ok()?;
     Some(Stamp {
         len: m.len(),
         modified: (m.mtime(), m.mtime_nsec()),
@@ -78,7 +77,7 @@ fn stamp(path: &Path) -> Option<Stamp> {
 
 /// Elsewhere files are always read (their change time is not at hand).
 #[cfg(not(unix))]
-fn stamp(_: &Path) -> Option<Stamp> {
+fn stamp(_: &std::fs::Metadata) -> Option<Stamp> {
     None
 }
 
@@ -155,22 +154,34 @@ fn load_site_with(root: &Path, cache: Option<&mut LoadCache>) -> Loaded {
             "缺少 content/ 文件夹：每个机关一个子文件夹，如 content/<机关>/<年份>/report.md",
         ));
     }
-    for (name, path) in list_dir(&content, &mut diags, &canonical_root, root) {
-        if !path.is_dir() {
+    for Entry { name, path, dir } in list_dir(&content, &mut diags, &canonical_root, root) {
+        if !dir {
             continue;
         }
         let rel = Path::new("content").join(&name);
-        let org_toml = path.join("org.toml");
-        if !org_toml.is_file() {
-            diags.push(Diagnostic::file(
-                Severity::Error,
-                rule::LAYOUT,
-                &rel,
-                format!("机关文件夹 content/{name} 缺少 org.toml（至少写 name = \"机关全称\"）"),
-            ));
-            continue;
-        }
-        match read_source_with_warnings(&org_toml, &rel.join("org.toml"), &mut diags) {
+        let org_toml = match open_inside(
+            &path.join("org.toml"),
+            &rel.join("org.toml"),
+            &canonical_root,
+        ) {
+            Ok(Some(found)) if found.meta.is_file() => found,
+            Ok(_) => {
+                diags.push(Diagnostic::file(
+                    Severity::Error,
+                    rule::LAYOUT,
+                    &rel,
+                    format!(
+                        "机关文件夹 content/{name} 缺少 org.toml（至少写 name = \"机关全称\"）"
+                    ),
+                ));
+                continue;
+            }
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        match read_opened(org_toml, &rel.join("org.toml"), &mut diags) {
             Ok(src) => {
                 let (org, d) = OrgConfig::parse(&src);
                 diags.extend(d);
@@ -186,8 +197,13 @@ fn load_site_with(root: &Path, cache: Option<&mut LoadCache>) -> Loaded {
             }
             Err(d) => diags.push(d),
         }
-        for (year_name, year_path) in list_dir(&path, &mut diags, &canonical_root, root) {
-            if !year_path.is_dir() {
+        for Entry {
+            name: year_name,
+            path: year_path,
+            dir,
+        } in list_dir(&path, &mut diags, &canonical_root, root)
+        {
+            if !dir {
                 continue;
             }
             match parse_year(&year_name) {
@@ -214,7 +230,15 @@ fn load_site_with(root: &Path, cache: Option<&mut LoadCache>) -> Loaded {
             let short = orgs
                 .get(org)
                 .map(|o: &Org| o.config.display_short().to_string());
-            load_report(root, org, *year, dir, short.as_deref(), old, &read_count)
+            load_report(
+                (root, &canonical_root),
+                org,
+                *year,
+                dir,
+                short.as_deref(),
+                old,
+                &read_count,
+            )
         })
         .collect();
     let mut reports = Vec::new();
@@ -249,14 +273,19 @@ fn parse_year(name: &str) -> Option<u16> {
         .filter(|y| *y >= 1990)
 }
 
+/// An entry of a folder, as [`list_dir`] gives it.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Entry {
+    name: String,
+    path: PathBuf,
+    /// A folder, or a symlink to one (inside the site).
+    dir: bool,
+}
+
 /// Entries of a folder, sorted by name; hidden and editor temp files skipped; entries that
-/// resolve outside the site (symlinks) refused with an error.
-fn list_dir(
-    dir: &Path,
-    diags: &mut Diagnostics,
-    canonical_root: &Path,
-    root: &Path,
-) -> Vec<(String, PathBuf)> {
+/// resolve outside the site (symlinks) refused with an error. Whether an entry is a folder
+/// comes from the listing itself where the system gives it (no look-up per entry).
+fn list_dir(dir: &Path, diags: &mut Diagnostics, canonical_root: &Path, root: &Path) -> Vec<Entry> {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -278,31 +307,75 @@ fn list_dir(
             ));
             continue;
         };
-        if entry.file_type().is_ok_and(|t| t.is_symlink()) {
-            let inside = path
-                .canonicalize()
-                .is_ok_and(|target| target.starts_with(canonical_root));
-            if !inside {
-                diags.push(Diagnostic::file(
-                    Severity::Error,
-                    rule::LAYOUT,
-                    &rel,
-                    "符号链接指向站点文件夹之外，已拒绝读取",
-                ));
-                continue;
+        let dir = match entry.file_type() {
+            Ok(t) if t.is_symlink() => {
+                if !leads_inside(&path, canonical_root) {
+                    diags.push(outside_error(&rel));
+                    continue;
+                }
+                path.is_dir()
             }
-        }
-        out.push((name, path));
+            Ok(t) => t.is_dir(),
+            Err(_) => path.is_dir(),
+        };
+        out.push(Entry { name, path, dir });
     }
     out.sort();
     out
+}
+
+/// Whether the symlink at `path` leads to something inside the site.
+fn leads_inside(path: &Path, canonical_root: &Path) -> bool {
+    path.canonicalize()
+        .is_ok_and(|target| target.starts_with(canonical_root))
+}
+
+fn outside_error(rel: &Path) -> Diagnostic {
+    Diagnostic::file(
+        Severity::Error,
+        rule::LAYOUT,
+        rel,
+        "符号链接指向站点文件夹之外，已拒绝读取",
+    )
+}
+
+/// Look up a source file of the site (`rel` in diagnostics) to read it: None when there is
+/// none. A symlink is followed only when it leads inside the site, as in [`list_dir`]
+/// (regression: a report's files read through a symlink were published from anywhere).
+fn open_inside(
+    path: &Path,
+    rel: &Path,
+    canonical_root: &Path,
+) -> Result<Option<Found>, Diagnostic> {
+    let cannot = |e: std::io::Error| {
+        Diagnostic::file(Severity::Error, rule::SYNTAX, rel, format!("无法读取：{e}"))
+    };
+    let missing = |e: &std::io::Error| e.kind() == std::io::ErrorKind::NotFound;
+    match read::open_with(path, false) {
+        Ok(found) => Ok(Some(found)),
+        Err(e) if missing(&e) => Ok(None),
+        Err(e) if read::is_symlink_error(&e) => {
+            match std::fs::metadata(path) {
+                // a broken symlink: no file
+                Err(e) if missing(&e) => return Ok(None),
+                _ if !leads_inside(path, canonical_root) => return Err(outside_error(rel)),
+                _ => {}
+            }
+            match read::open(path) {
+                Ok(found) => Ok(Some(found)),
+                Err(e) if missing(&e) => Ok(None),
+                Err(e) => Err(cannot(e)),
+            }
+        }
+        Err(e) => Err(cannot(e)),
+    }
 }
 
 /// A report folder: its sources parsed (or, when `cache` has them with the same text, the
 /// earlier parse reused), its attachments listed. Returns the report, the diagnostics and,
 /// when caching, the entry to keep for next time.
 fn load_report(
-    root: &Path,
+    (root, canonical_root): (&Path, &Path),
     org: &str,
     year: u16,
     dir: &Path,
@@ -312,13 +385,17 @@ fn load_report(
 ) -> (Option<Report>, Diagnostics, Option<CacheEntry>) {
     let mut diags = Diagnostics::new();
     let rel = Path::new("content").join(org).join(year.to_string());
-    let md_path = dir.join("report.md");
-    let tables_path = dir.join("tables.toml");
-    for (p, what) in [
-        (&md_path, "report.md（报告正文）"),
-        (&tables_path, "tables.toml（统计表）"),
+    let md_rel = rel.join("report.md");
+    let tables_rel = rel.join("tables.toml");
+    let (md, tables) = rayon::join(
+        || open_inside(&dir.join("report.md"), &md_rel, canonical_root),
+        || open_inside(&dir.join("tables.toml"), &tables_rel, canonical_root),
+    );
+    for (found, what) in [
+        (&md, "report.md（报告正文）"),
+        (&tables, "tables.toml（统计表）"),
     ] {
-        if !p.exists() {
+        if matches!(found, Ok(None)) {
             diags.push(Diagnostic::file(
                 Severity::Error,
                 rule::LAYOUT,
@@ -327,13 +404,14 @@ fn load_report(
             ));
         }
     }
-    if diags.has_errors() {
+    // (None only when named missing above)
+    let (Some(md), Some(tables)) = (md.transpose(), tables.transpose()) else {
         return (None, diags, None);
-    }
+    };
     // unchanged since a read long after their last change: the parse of that read
     let now = std::time::SystemTime::now();
-    let stamps = match (stamp(&md_path), stamp(&tables_path)) {
-        (Some(a), Some(b)) => Some([a, b]),
+    let stamps = match (&md, &tables) {
+        (Ok(a), Ok(b)) => stamp(&a.meta).zip(stamp(&b.meta)).map(|(a, b)| [a, b]),
         _ => None,
     };
     if let (Some((cache, _)), Some(stamps)) = (cache, stamps)
@@ -349,7 +427,10 @@ fn load_report(
     }
     read_count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut read = Diagnostics::new();
-    let markdown = match read_source_with_warnings(&md_path, &rel.join("report.md"), &mut read) {
+    let read_found = |found: Result<Found, Diagnostic>, rel: &Path, read: &mut Diagnostics| {
+        found.and_then(|f| read_opened(f, rel, read))
+    };
+    let markdown = match read_found(md, &md_rel, &mut read) {
         Ok(s) => s,
         Err(d) => {
             diags.extend(read);
@@ -357,18 +438,17 @@ fn load_report(
             return (None, diags, None);
         }
     };
-    let tables_src =
-        match read_source_with_warnings(&tables_path, &rel.join("tables.toml"), &mut read) {
-            Ok(s) => s,
-            Err(d) => {
-                diags.extend(read);
-                // what parsing the front matter would have said comes first
-                let (_, _, front_diags) = FrontMatter::parse(&markdown);
-                diags.extend(front_diags);
-                diags.push(d);
-                return (None, diags, None);
-            }
-        };
+    let tables_src = match read_found(tables, &tables_rel, &mut read) {
+        Ok(s) => s,
+        Err(d) => {
+            diags.extend(read);
+            // what parsing the front matter would have said comes first
+            let (_, _, front_diags) = FrontMatter::parse(&markdown);
+            diags.extend(front_diags);
+            diags.push(d);
+            return (None, diags, None);
+        }
+    };
     diags.extend(read.clone());
     let Some((cache, settle)) = cache else {
         let (report, d) = parse_report(org, year, markdown, tables_src, org_short);
@@ -470,14 +550,32 @@ fn parse_report(
 
 fn list_attachments(root: &Path, files: &Path, diags: &mut Diagnostics) -> Vec<Attachment> {
     let mut out = Vec::new();
+    // looked at without following a symlink: one leading out of the site is refused, as in
+    // `list_dir` (regression: its files were published)
+    let Ok(meta) = std::fs::symlink_metadata(files) else {
+        return out;
+    };
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    if meta.is_symlink() && !leads_inside(files, &canonical_root) {
+        let rel = files.strip_prefix(root).unwrap_or(files);
+        // a broken one: no attachments
+        if files.exists() {
+            diags.push(outside_error(rel));
+        }
+        return out;
+    }
     if !files.is_dir() {
         return out;
     }
-    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let mut stack = vec![files.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        for (name, path) in list_dir(&dir, diags, &canonical_root, root) {
-            if path.is_dir() {
+        for Entry {
+            name,
+            path,
+            dir: is_dir,
+        } in list_dir(&dir, diags, &canonical_root, root)
+        {
+            if is_dir {
                 stack.push(path);
             } else if let Ok(meta) = std::fs::metadata(&path) {
                 let rel = path.strip_prefix(files).unwrap_or(Path::new(&name));
@@ -650,5 +748,103 @@ mod tests {
             d[0].is_error() && d[0].message.contains("符号链接"),
             "{d:?}"
         );
+    }
+
+    /// A report's sources and its `files` folder are read through a symlink only when it
+    /// leads inside the site. Regression: a `files` symlink to a folder outside published
+    /// that folder's files as the report's attachments, and a report.md symlink read its
+    /// target.
+    #[test]
+    fn a_reports_files_are_not_taken_from_outside_the_site() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.txt"), "secret").unwrap();
+        let site = sample_copy();
+        let root = site.path();
+        let r = &load_site(root).site.unwrap().reports[0];
+        let dir = root.join(format!("content/{}/{}", r.org, r.year));
+        let outside_errors = |root: &Path| {
+            let loaded = load_site(root);
+            let errors: Vec<String> = loaded
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| format!("{} {}", d.file.display(), d.message))
+                .collect();
+            (loaded.site.unwrap(), errors)
+        };
+
+        // inside the site: followed
+        std::fs::create_dir(root.join("shared")).unwrap();
+        std::fs::write(root.join("shared/附件.txt"), "ok").unwrap();
+        std::os::unix::fs::symlink(root.join("shared"), dir.join("files")).unwrap();
+        std::fs::rename(dir.join("report.md"), root.join("shared/report.md")).unwrap();
+        std::os::unix::fs::symlink(root.join("shared/report.md"), dir.join("report.md")).unwrap();
+        let (loaded, errors) = outside_errors(root);
+        assert!(errors.is_empty(), "{errors:?}");
+        let names: Vec<&str> = loaded.reports[0]
+            .attachments
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        assert!(names.contains(&"附件.txt"), "{names:?}");
+
+        // outside: refused, nothing read from there
+        std::fs::remove_file(dir.join("files")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.join("files")).unwrap();
+        let (loaded, errors) = outside_errors(root);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].contains("/files 符号链接指向站点文件夹之外"),
+            "{errors:?}"
+        );
+        assert!(loaded.reports[0].attachments.is_empty());
+
+        std::fs::remove_file(dir.join("files")).unwrap();
+        std::fs::remove_file(dir.join("report.md")).unwrap();
+        std::fs::copy(
+            root.join("shared/report.md"),
+            outside.path().join("report.md"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(outside.path().join("report.md"), dir.join("report.md"))
+            .unwrap();
+        let (loaded, errors) = outside_errors(root);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].contains("report.md 符号链接指向站点文件夹之外"),
+            "{errors:?}"
+        );
+        assert!(
+            loaded
+                .reports
+                .iter()
+                .all(|x| (&x.org, x.year) != (&r.org, r.year))
+        );
+
+        // a broken symlink is a missing file
+        std::fs::remove_file(dir.join("report.md")).unwrap();
+        std::os::unix::fs::symlink(dir.join("nowhere.md"), dir.join("report.md")).unwrap();
+        let (_, errors) = outside_errors(root);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("缺少 report.md"), "{errors:?}");
+    }
+
+    /// A named pipe in place of a source is refused at once. (Opening one to read waits for
+    /// a writer; loading opens without waiting.)
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_named_pipe_is_no_source() {
+        let site = sample_copy();
+        let root = site.path();
+        let r = &load_site(root).site.unwrap().reports[0];
+        let tables = root.join(format!("content/{}/{}/tables.toml", r.org, r.year));
+        std::fs::remove_file(&tables).unwrap();
+        let c = std::ffi::CString::new(tables.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path; mkfifo only reads it.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        let loaded = load_site(root);
+        let errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.is_error()).collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].message.contains("应为文件"), "{errors:?}");
     }
 }

@@ -23,24 +23,112 @@ pub fn read_source_with_warnings(
     rel: &Path,
     warnings: &mut Diagnostics,
 ) -> Result<SourceFile, Diagnostic> {
+    let found = open(abs).map_err(|e| {
+        Diagnostic::file(Severity::Error, rule::SYNTAX, rel, format!("无法读取：{e}"))
+    })?;
+    read_opened(found, rel, warnings)
+}
+
+/// A file looked up to be read: its status, and the file opened when it is a regular one.
+#[derive(Debug)]
+pub struct Found {
+    pub meta: std::fs::Metadata,
+    file: Option<std::fs::File>,
+}
+
+/// Look up `abs` to read it. On Linux the file is opened and its status taken from the open
+/// file, one system call fewer than a look-up by name first, and what is read next is the
+/// file the status describes; opening never waits (a named pipe put in place of a file is
+/// opened without a writer, then refused as no file).
+pub fn open(abs: &Path) -> std::io::Result<Found> {
+    open_with(abs, true)
+}
+
+/// [`open`]; unless `follow`, a symlink at `abs` is not opened but an error (see
+/// [`is_symlink_error`]), for callers that check where it leads first.
+#[cfg(target_os = "linux")]
+pub fn open_with(abs: &Path, follow: bool) -> std::io::Result<Found> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let nofollow = if follow { 0 } else { libc::O_NOFOLLOW };
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | nofollow)
+        .open(abs)?;
+    let meta = file.metadata()?;
+    let file = meta.is_file().then_some(file);
+    Ok(Found { meta, file })
+}
+
+/// [`open`] elsewhere: looked up by name, opened only when a regular file.
+#[cfg(not(target_os = "linux"))]
+pub fn open_with(abs: &Path, follow: bool) -> std::io::Result<Found> {
+    if !follow && std::fs::symlink_metadata(abs)?.is_symlink() {
+        return Err(std::io::Error::other(NOT_FOLLOWED));
+    }
+    let meta = std::fs::metadata(abs)?;
+    let file = if meta.is_file() {
+        Some(std::fs::File::open(abs)?)
+    } else {
+        None
+    };
+    Ok(Found { meta, file })
+}
+
+#[cfg(not(target_os = "linux"))]
+const NOT_FOLLOWED: &str = "symlink not followed";
+
+/// Whether `e` is [`open_with`]'s refusal to follow a symlink.
+pub fn is_symlink_error(e: &std::io::Error) -> bool {
+    #[cfg(target_os = "linux")]
+    return e.raw_os_error() == Some(libc::ELOOP);
+    #[cfg(not(target_os = "linux"))]
+    return e.kind() == std::io::ErrorKind::Other && e.to_string() == NOT_FOLLOWED;
+}
+
+/// Read a file [`open`]ed as text, naming it `rel` in diagnostics (as
+/// [`read_source_with_warnings`]).
+pub fn read_opened(
+    found: Found,
+    rel: &Path,
+    warnings: &mut Diagnostics,
+) -> Result<SourceFile, Diagnostic> {
+    use std::io::Read;
     let fail = |msg: String| Diagnostic::file(Severity::Error, rule::SYNTAX, rel, msg);
-    let meta = std::fs::metadata(abs).map_err(|e| fail(format!("无法读取：{e}")))?;
-    if !meta.is_file() {
+    let Some(file) = found.file else {
         return Err(fail("应为文件，实为文件夹".into()));
+    };
+    let too_big = |len: u64| {
+        fail(format!(
+            "文件过大（{len} 字节，上限 {MAX_FILE_BYTES} 字节），不像是年报文件"
+        ))
+    };
+    if found.meta.len() > MAX_FILE_BYTES {
+        return Err(too_big(found.meta.len()));
     }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(fail(format!(
-            "文件过大（{} 字节，上限 {} 字节），不像是年报文件",
-            meta.len(),
-            MAX_FILE_BYTES
-        )));
+    // no more than the limit even if the file grows while it is read
+    let mut bytes = Vec::with_capacity(found.meta.len() as usize + 1);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(format!("无法读取：{e}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big(bytes.len() as u64));
     }
-    let bytes = std::fs::read(abs).map_err(|e| fail(format!("无法读取：{e}")))?;
-    let (text, warning) = decode(&bytes, rel)?;
+    let (text, warning) = decode_owned(bytes, rel)?;
     if let Some(w) = warning {
         warnings.push(w);
     }
     Ok(SourceFile::new(rel, text))
+}
+
+/// [`decode`], taking the bytes: plain UTF-8 (the usual case) becomes the text without a copy.
+fn decode_owned(bytes: Vec<u8>, rel: &Path) -> Result<(String, Option<Diagnostic>), Diagnostic> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        return decode(&bytes, rel);
+    }
+    match String::from_utf8(bytes) {
+        Ok(t) => Ok((normalize_newlines(t), None)),
+        Err(e) => decode(e.as_bytes(), rel),
+    }
 }
 
 /// Bytes → text with LF line endings, or the diagnostic explaining why not.
