@@ -115,9 +115,9 @@ pub fn json_file<S: AsRef<str>>(parts: impl IntoIterator<Item = S>, len: usize) 
 /// files of 1,000 reports hold 250,000 cells (BENCHMARKS.md). The tests hold both parts to
 /// the plain CSV lines and JSON objects of the records.
 pub fn report_parts(site: &Site, r: &Report) -> (String, String) {
-    let (mut csv, mut json) = (String::new(), Vec::new());
+    let (mut csv, mut json) = (String::new(), String::new());
     let Some(org) = site.org(&r.org) else {
-        return (csv, String::new());
+        return (csv, json);
     };
     let kind = org.config.kind.as_deref().unwrap_or("");
     let year = r.year.to_string();
@@ -140,7 +140,7 @@ pub fn report_parts(site: &Site, r: &Report) -> (String, String) {
         json_str(&org.config.name)
     );
     let json_year = format!(",\"year\":{year}}}");
-    let (mut csv_row, mut csv_label, mut json_row) = (String::new(), String::new(), Vec::new());
+    let (mut csv_row, mut csv_label, mut json_row) = (String::new(), String::new(), String::new());
     each_row(r, |row| {
         // table,row,  |  ,label,
         csv_row.clear();
@@ -154,13 +154,13 @@ pub fn report_parts(site: &Site, r: &Report) -> (String, String) {
         csv_label.push(',');
         // ,"format":…,"label":<label>,"org":…,"row":<row>,"table":<table>,"value":
         json_row.clear();
-        json_row.extend_from_slice(json_format_kind.as_bytes());
+        json_row.push_str(&json_format_kind);
         json_into(&mut json_row, row.label);
-        json_row.extend_from_slice(json_org.as_bytes());
+        json_row.push_str(&json_org);
         json_into(&mut json_row, row.row);
-        json_row.extend_from_slice(b",\"table\":");
+        json_row.push_str(",\"table\":");
         json_into(&mut json_row, row.table);
-        json_row.extend_from_slice(b",\"value\":");
+        json_row.push_str(",\"value\":");
         for (column, value) in row.cells {
             csv.push_str(&csv_report);
             csv.push_str(&csv_row);
@@ -177,34 +177,55 @@ pub fn report_parts(site: &Site, r: &Report) -> (String, String) {
             csv.push_str("\r\n");
 
             if !json.is_empty() {
-                json.push(b',');
+                json.push(',');
             }
-            json.extend_from_slice(b"{\"column\":");
+            json.push_str("{\"column\":");
             json_into(&mut json, column);
-            json.extend_from_slice(&json_row);
+            json.push_str(&json_row);
             match value {
                 Value::Int(i) => {
-                    use std::io::Write;
+                    use std::fmt::Write;
                     let _ = write!(json, "{i}");
                 }
                 Value::Text(s) => json_into(&mut json, s),
-                Value::Blank => json.extend_from_slice(b"\"\""),
-                // writing into a Vec cannot fail
-                Value::Decimal(_) => {
-                    let _ = serde_json::to_writer(&mut json, &value.to_json());
-                }
+                Value::Blank => json.push_str("\"\""),
+                Value::Decimal(_) => json.push_str(&value.to_json().to_string()),
             }
-            json.extend_from_slice(json_year.as_bytes());
+            json.push_str(&json_year);
         }
     });
-    // serde_json writes valid UTF-8 only, and so does everything else here
-    (csv, String::from_utf8(json).unwrap_or_default())
+    (csv, json)
 }
 
-/// `s` as a JSON string, appended to `out` (serde_json's escaping).
-fn json_into(out: &mut Vec<u8>, s: &str) {
-    // writing into a Vec cannot fail
-    let _ = serde_json::to_writer(out, s);
+/// `s` as a JSON string, appended to `out`, escaped as serde_json escapes: `"`, `\` and the
+/// control characters below U+0020, nothing else. (Written into a `String`: text made through
+/// serde_json's byte writer had to be checked as UTF-8 again, ~20 MB at 1,000 reports.)
+fn json_into(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escaped = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..0x20 => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        start = i + 1;
+        if escaped.is_empty() {
+            use std::fmt::Write;
+            let _ = write!(out, "\\u{b:04x}");
+        } else {
+            out.push_str(escaped);
+        }
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
 }
 
 /// `s` as a JSON string.
@@ -311,6 +332,17 @@ mod tests {
                 .flat_map(|r| r.iter_mut().map(|c| &mut c.value))
                 .take(n)
                 .collect(),
+        }
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut all: String = (0u8..0x80).map(char::from).collect();
+        all.push_str("政府信息公开\u{2028}\u{feff}é");
+        for s in [all.as_str(), "", "plain", "\"", "a\\b", "末尾\n"] {
+            let mut ours = String::new();
+            json_into(&mut ours, s);
+            assert_eq!(ours, serde_json::to_string(s).unwrap(), "{s:?}");
         }
     }
 
