@@ -60,6 +60,8 @@ struct Hashing<'a> {
     now: std::time::SystemTime,
     /// Set once a file's content is found to differ from its kept hash.
     changed: Option<&'a AtomicBool>,
+    /// The site's folder, symlinks resolved: symlinks leading elsewhere are not followed.
+    canonical_root: PathBuf,
 }
 
 /// What [`walk`] finds below a folder.
@@ -104,13 +106,23 @@ fn walk(root: &Path, dir: &Path, hashing: &Hashing) -> Walked {
             continue;
         }
         let path = e.path();
-        // the kind from the folder listing; a symlink is followed, as loading does
+        // the kind from the folder listing; a symlink is followed as loading follows it:
+        // only inside the site, and never back to the folder it is in or one above (two
+        // such made the walk grow without end, one leading out hashed whatever it led to)
         let meta = match e.file_type() {
             Ok(kind) if kind.is_dir() => {
                 folders.push(path);
                 continue;
             }
-            Ok(kind) if kind.is_symlink() => fs::metadata(&path),
+            Ok(kind) if kind.is_symlink() => match path.canonicalize() {
+                Ok(target)
+                    if target.starts_with(&hashing.canonical_root)
+                        && !dir.canonicalize().is_ok_and(|d| d.starts_with(&target)) =>
+                {
+                    fs::metadata(&target)
+                }
+                _ => Err(std::io::ErrorKind::InvalidInput.into()),
+            },
             Ok(_) => e.metadata(),
             Err(e) => Err(e),
         };
@@ -188,6 +200,7 @@ fn fingerprint_at(
         hashes,
         now,
         changed,
+        canonical_root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
     };
     let (content, themes) = rayon::join(
         || walk(root, &root.join("content"), &hashing),
@@ -388,6 +401,44 @@ pub fn forget(root: &Path, target: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Symlinks are followed as loading follows them: inside the site only, never back up.
+    /// Regression: two symlinks to the folder above made the walk grow without end, and
+    /// one leading out of the site hashed whatever it led to (all of /usr, say).
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_out_of_the_site_or_back_up_are_not_followed() {
+        let d = site();
+        let opts = RenderOptions::default();
+        let files = d.path().join("content/a/2024/files");
+        fs::create_dir(&files).unwrap();
+        fs::write(files.join("附件.txt"), "1").unwrap();
+        let before = fingerprint(d.path(), &opts).unwrap();
+        for name in ["up", "up2", "here"] {
+            let to = if name == "here" { "." } else { ".." };
+            std::os::unix::fs::symlink(to, files.join(name)).unwrap();
+        }
+        let looped = fingerprint(d.path(), &opts).unwrap();
+        assert_ne!(before, looped, "the refused links are marked");
+        let outside = tempfile::tempdir().unwrap();
+        fs::write(outside.path().join("a.txt"), "1").unwrap();
+        std::os::unix::fs::symlink(outside.path(), files.join("out")).unwrap();
+        let out = fingerprint(d.path(), &opts).unwrap();
+        assert_ne!(looped, out);
+        fs::write(outside.path().join("a.txt"), "2").unwrap();
+        assert_eq!(out, fingerprint(d.path(), &opts).unwrap(), "not read");
+        // inside the site and not back up: followed
+        fs::create_dir(d.path().join("content/shared")).unwrap();
+        fs::write(d.path().join("content/shared/b.txt"), "1").unwrap();
+        std::os::unix::fs::symlink(d.path().join("content/shared"), files.join("in")).unwrap();
+        let inside = fingerprint(d.path(), &opts).unwrap();
+        fs::write(d.path().join("content/shared/b.txt"), "2").unwrap();
+        assert_ne!(
+            inside,
+            fingerprint(d.path(), &opts).unwrap(),
+            "read through the link"
+        );
+    }
 
     fn site() -> tempfile::TempDir {
         let d = tempfile::tempdir().unwrap();

@@ -154,7 +154,10 @@ fn load_site_with(root: &Path, cache: Option<&mut LoadCache>) -> Loaded {
             "缺少 content/ 文件夹：每个机关一个子文件夹，如 content/<机关>/<年份>/report.md",
         ));
     }
-    for Entry { name, path, dir } in list_dir(&content, &mut diags, &canonical_root, root) {
+    for Entry {
+        name, path, dir, ..
+    } in list_dir(&content, &mut diags, &canonical_root, root)
+    {
         if !dir {
             continue;
         }
@@ -201,6 +204,7 @@ fn load_site_with(root: &Path, cache: Option<&mut LoadCache>) -> Loaded {
             name: year_name,
             path: year_path,
             dir,
+            ..
         } in list_dir(&path, &mut diags, &canonical_root, root)
         {
             if !dir {
@@ -280,6 +284,8 @@ struct Entry {
     path: PathBuf,
     /// A folder, or a symlink to one (inside the site).
     dir: bool,
+    /// For a symlink, where it leads (resolved).
+    link: Option<PathBuf>,
 }
 
 /// Entries of a folder, sorted by name; hidden and editor temp files skipped; entries that
@@ -307,18 +313,23 @@ fn list_dir(dir: &Path, diags: &mut Diagnostics, canonical_root: &Path, root: &P
             ));
             continue;
         };
-        let dir = match entry.file_type() {
-            Ok(t) if t.is_symlink() => {
-                if !leads_inside(&path, canonical_root) {
+        let (dir, link) = match entry.file_type() {
+            Ok(t) if t.is_symlink() => match path.canonicalize() {
+                Ok(target) if target.starts_with(canonical_root) => (target.is_dir(), Some(target)),
+                _ => {
                     diags.push(outside_error(&rel));
                     continue;
                 }
-                path.is_dir()
-            }
-            Ok(t) => t.is_dir(),
-            Err(_) => path.is_dir(),
+            },
+            Ok(t) => (t.is_dir(), None),
+            Err(_) => (path.is_dir(), None),
         };
-        out.push(Entry { name, path, dir });
+        out.push(Entry {
+            name,
+            path,
+            dir,
+            link,
+        });
     }
     out.sort();
     out
@@ -573,9 +584,24 @@ fn list_attachments(root: &Path, files: &Path, diags: &mut Diagnostics) -> Vec<A
             name,
             path,
             dir: is_dir,
+            link,
         } in list_dir(&dir, diags, &canonical_root, root)
         {
             if is_dir {
+                // a symlink back to the folder it is in or one above: not followed (two of
+                // them made the listing grow without end)
+                if let Some(target) = link
+                    && dir.canonicalize().is_ok_and(|d| d.starts_with(&target))
+                {
+                    let rel = path.strip_prefix(root).unwrap_or(&path);
+                    diags.push(Diagnostic::file(
+                        Severity::Error,
+                        rule::LAYOUT,
+                        rel,
+                        "符号链接指向它所在的文件夹或其上级（循环），已拒绝读取",
+                    ));
+                    continue;
+                }
                 stack.push(path);
             } else if let Ok(meta) = std::fs::metadata(&path) {
                 let rel = path.strip_prefix(files).unwrap_or(Path::new(&name));
@@ -827,6 +853,45 @@ mod tests {
         let (_, errors) = outside_errors(root);
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].contains("缺少 report.md"), "{errors:?}");
+    }
+
+    /// Attachments are listed through symlinks to folders inside the site, but not through
+    /// one back to the folder it is in or one above. Regression: two such links made the
+    /// listing (and the build) grow without end.
+    #[test]
+    fn symlinks_back_up_are_not_followed() {
+        let site = sample_copy();
+        let root = site.path();
+        let r = &load_site(root).site.unwrap().reports[0];
+        let files = root.join(format!("content/{}/{}/files", r.org, r.year));
+        std::fs::create_dir_all(files.join("sub")).unwrap();
+        std::fs::write(files.join("sub/附件.txt"), "1").unwrap();
+        for (name, to) in [
+            ("up", ".."),
+            ("up2", "../.."),
+            ("here", "."),
+            ("sub/back", ".."),
+        ] {
+            std::os::unix::fs::symlink(to, files.join(name)).unwrap();
+        }
+        std::os::unix::fs::symlink(files.join("sub"), files.join("again")).unwrap();
+        let loaded = load_site(root);
+        let errors: Vec<String> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| format!("{} {}", d.file.display(), d.message))
+            .collect();
+        // (again/back too: `again` is `sub`)
+        assert_eq!(errors.len(), 5, "{errors:?}");
+        assert!(errors.iter().all(|e| e.contains("循环")), "{errors:?}");
+        let site = loaded.site.unwrap();
+        let names: Vec<&str> = site.reports[0]
+            .attachments
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        assert_eq!(names, ["again/附件.txt", "sub/附件.txt"]);
     }
 
     /// A named pipe in place of a source is refused at once. (Opening one to read waits for
