@@ -254,7 +254,7 @@ pub fn memo_path(root: &Path, target: &Path) -> PathBuf {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    cache_dir(root).join("pages").join(format!("{name}.json"))
+    cache_dir(root).join("pages").join(format!("{name}.record"))
 }
 
 /// What the output folder holds now: its `SHA256SUMS`, and the name, size and modification

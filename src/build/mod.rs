@@ -113,8 +113,8 @@ pub fn takes_from_last_output(root: &Path, target: &Path) -> bool {
     else {
         return false;
     };
-    let binary = format!("\"binary\":\"{}\"", inputs::binary_identity());
-    String::from_utf8_lossy(&head[..n]).contains(&binary) && target.join("SHA256SUMS").is_file()
+    crate::render::record_made_by(&head[..n], &inputs::binary_identity())
+        && target.join("SHA256SUMS").is_file()
 }
 
 /// The fingerprint of a build's inputs taken before loading them (see
@@ -238,7 +238,9 @@ mod tests {
         // another binary's record
         let record = inputs::memo_path(root, &target);
         let text = std::fs::read_to_string(&record).unwrap();
-        let other = text.replacen("\"binary\":\"", "\"binary\":\"x", 1);
+        let binary = inputs::binary_identity();
+        let other = text.replacen(&format!("\n{binary}\n"), &format!("\nx{binary}\n"), 1);
+        assert_ne!(other, text);
         std::fs::write(&record, other).unwrap();
         assert!(!takes_from_last_output(root, &target));
         std::fs::write(&record, text).unwrap();

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 
 mod county;
 mod stored;
-pub use stored::StoredMemo;
+pub use stored::{StoredMemo, made_by as record_made_by};
 
 /// Column metadata of the government page spec (政府网站网页设计规范).
 const COLUMN_NAME: &str = "政府信息公开年报";
