@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 mod county;
+mod index_update;
 mod stored;
 pub use stored::{StoredMemo, made_by as record_made_by};
 
@@ -749,26 +750,30 @@ impl Ctx<'_> {
                 tokens: Arc::clone(t),
             })
             .collect();
-        let mut parts: Vec<Vec<u8>> = Vec::with_capacity(docs.len() * 5);
-        for (d, (k, _)) in docs.iter().zip(&tokens) {
-            parts.extend([
-                d.title.as_bytes().to_vec(),
-                d.href.as_bytes().to_vec(),
-                d.org_name.as_bytes().to_vec(),
-                d.year.to_le_bytes().to_vec(),
-                k.to_vec(),
-            ]);
-        }
-        let parts: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
         let Some(m) = self.memo.as_ref() else {
             return Ok(OutputFile::new(urls::SEARCH_INDEX, search::script(&docs)));
         };
-        let file = self.keyed(urls::SEARCH_INDEX, digest(&parts), || {
+        let key = index_update::index_key(docs.iter().zip(&tokens).map(|(d, (k, _))| {
+            (
+                d.title.as_str(),
+                d.href.as_str(),
+                d.org_name.as_str(),
+                d.year,
+                k,
+            )
+        }));
+        let file = self.keyed(urls::SEARCH_INDEX, key, || {
             let old = m
                 .old_postings
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .take();
+            // `build` after an edit: the recorded index, updated
+            if old.is_none()
+                && let Some(text) = index_update::updated_index(m, &reports, &docs, &tokens)
+            {
+                return Ok(OutputFile::new(urls::SEARCH_INDEX, text));
+            }
             let postings = match old {
                 Some(p) => p.update(&docs),
                 None => search::Postings::new(&docs),

@@ -122,7 +122,7 @@ fn parse_tokens(
         let len: usize = len.parse().ok()?;
         let set = r.get(..len)?;
         rest = r.get(len..)?.strip_prefix('\n')?;
-        let set = crate::render::search::TokenSet::from_text(set)?;
+        let set = crate::render::search::TokenSet::from_kept(set);
         parts.insert(path.to_string(), (unhex(key)?, Arc::new(set)));
     }
     Some(parts)
@@ -316,6 +316,13 @@ impl Stored {
             return None;
         }
         Some(OutputFile::in_place(path, InPlace { path: p, len }))
+    }
+
+    /// The site-wide page at `path` as recorded, whatever its key now: the key it was made
+    /// under, and its content.
+    pub(super) fn page_as_recorded(&self, path: &str) -> Option<([u8; 32], Arc<Vec<u8>>)> {
+        let (k, len) = self.pages.get(path)?;
+        Some((*k, self.read(path, *len)?.read().ok()?))
     }
 
     /// The site-wide page at `path`, when it was made under `key`.
