@@ -114,15 +114,12 @@ fn walk(root: &Path, dir: &Path, hashing: &Hashing) -> Walked {
                 folders.push(path);
                 continue;
             }
-            Ok(kind) if kind.is_symlink() => match path.canonicalize() {
-                Ok(target)
-                    if target.starts_with(&hashing.canonical_root)
-                        && !dir.canonicalize().is_ok_and(|d| d.starts_with(&target)) =>
-                {
-                    fs::metadata(&target)
+            Ok(kind) if kind.is_symlink() => {
+                match crate::content::links::follow(&path, &hashing.canonical_root) {
+                    crate::content::links::Link::Inside(target) => fs::metadata(&target),
+                    _ => Err(std::io::ErrorKind::InvalidInput.into()),
                 }
-                _ => Err(std::io::ErrorKind::InvalidInput.into()),
-            },
+            }
             Ok(_) => e.metadata(),
             Err(e) => Err(e),
         };

@@ -1,6 +1,7 @@
 //! Walking `content/` and loading every organisation and report.
 
-use super::read::{self, Found, read_opened, read_source_with_warnings};
+use super::links;
+use super::read::{self, Found, read_opened};
 use super::{Attachment, Org, Report, Site};
 use crate::config::{FrontMatter, OrgConfig, SiteConfig};
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity, rule};
@@ -124,7 +125,15 @@ fn load_site_with(root: &Path, cache: Option<&mut LoadCache>) -> Loaded {
             diagnostics: diags,
         };
     }
-    let config = match read_source_with_warnings(&site_path, Path::new("site.toml"), &mut diags) {
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let site_toml =
+        open_inside(&site_path, Path::new("site.toml"), &canonical_root).and_then(|found| {
+            let found = found.ok_or_else(|| {
+                Diagnostic::file(Severity::Error, rule::SYNTAX, "site.toml", "无法读取")
+            })?;
+            read_opened(found, Path::new("site.toml"), &mut diags)
+        });
+    let config = match site_toml {
         Ok(src) => {
             let (config, d) = SiteConfig::parse(&src);
             diags.extend(d);
@@ -142,7 +151,6 @@ fn load_site_with(root: &Path, cache: Option<&mut LoadCache>) -> Loaded {
         };
     };
 
-    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let content = root.join("content");
     let mut orgs = std::collections::BTreeMap::new();
     let mut report_dirs: Vec<(String, u16, PathBuf)> = Vec::new();
@@ -154,9 +162,20 @@ fn load_site_with(root: &Path, cache: Option<&mut LoadCache>) -> Loaded {
             "缺少 content/ 文件夹：每个机关一个子文件夹，如 content/<机关>/<年份>/report.md",
         ));
     }
+    // content/ itself a symlink out of the site: refused as any other (regression: its
+    // reports were published)
+    let inside = links::resolves_inside(&content, &canonical_root);
+    if !inside {
+        diags.push(outside_error(Path::new("content")));
+    }
+    let orgs_found = if inside {
+        list_dir(&content, &mut diags, &canonical_root, root)
+    } else {
+        Vec::new()
+    };
     for Entry {
         name, path, dir, ..
-    } in list_dir(&content, &mut diags, &canonical_root, root)
+    } in orgs_found
     {
         if !dir {
             continue;
@@ -346,7 +365,7 @@ fn outside_error(rel: &Path) -> Diagnostic {
         Severity::Error,
         rule::LAYOUT,
         rel,
-        "符号链接指向站点文件夹之外，已拒绝读取",
+        links::refusal(&links::Link::Outside),
     )
 }
 
@@ -598,7 +617,7 @@ fn list_attachments(root: &Path, files: &Path, diags: &mut Diagnostics) -> Vec<A
                         Severity::Error,
                         rule::LAYOUT,
                         rel,
-                        "符号链接指向它所在的文件夹或其上级（循环），已拒绝读取",
+                        links::refusal(&links::Link::Loop),
                     ));
                     continue;
                 }
@@ -892,6 +911,38 @@ mod tests {
             .map(|a| a.name.as_str())
             .collect();
         assert_eq!(names, ["again/附件.txt", "sub/附件.txt"]);
+    }
+
+    /// content/ and site.toml themselves are not read from outside the site either.
+    /// Regression: content/ as a symlink to another folder published its reports.
+    #[test]
+    fn content_and_settings_are_not_taken_from_outside_the_site() {
+        let outside = sample_copy();
+        let site = tempfile::tempdir().unwrap();
+        let root = site.path();
+        std::fs::copy(outside.path().join("site.toml"), root.join("site.toml")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("content"), root.join("content")).unwrap();
+        let loaded = load_site(root);
+        assert!(loaded.site.unwrap().reports.is_empty());
+        let errors: Vec<String> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| format!("{} {}", d.file.display(), d.message))
+            .collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with("content 符号链接指向站点文件夹之外"),
+            "{errors:?}"
+        );
+
+        std::fs::remove_file(root.join("site.toml")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("site.toml"), root.join("site.toml"))
+            .unwrap();
+        let loaded = load_site(root);
+        assert!(loaded.site.is_none());
+        let d: Vec<_> = loaded.diagnostics.iter().collect();
+        assert!(d[0].message.contains("站点文件夹之外"), "{d:?}");
     }
 
     /// A named pipe in place of a source is refused at once. (Opening one to read waits for

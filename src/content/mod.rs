@@ -1,5 +1,6 @@
 //! The site model — organisations and their reports — and loading it from disk.
 
+pub mod links;
 mod load;
 pub mod read;
 

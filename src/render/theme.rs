@@ -1,6 +1,7 @@
 //! Themes: the default theme is embedded in the binary; a site's `themes/<name>/` overrides it
 //! file by file (`templates/*.html` and `static/**`).
 
+use crate::content::links;
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -61,6 +62,16 @@ impl Theme {
             }
             return Ok(theme);
         }
+        // symlinks as in the rest of the site: inside it only (regression: a theme's static
+        // files were published from anywhere through one), never back up
+        let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+        if !links::resolves_inside(&dir, &canonical_root) {
+            bail!(
+                "主题文件夹 {}：{}",
+                dir.display(),
+                links::refusal(&links::Link::Outside)
+            );
+        }
         let mut stack = vec![dir.clone()];
         while let Some(d) = stack.pop() {
             let entries = std::fs::read_dir(&d)
@@ -72,7 +83,16 @@ impl Theme {
                 if crate::content::is_ignored_name(&name) {
                     continue;
                 }
-                if p.is_dir() {
+                let is_dir = match e.file_type()? {
+                    t if t.is_symlink() => match links::follow(&p, &canonical_root) {
+                        links::Link::Inside(target) => target.is_dir(),
+                        // (reading it fails below, naming it)
+                        links::Link::Broken => false,
+                        refused => bail!("主题文件 {}：{}", p.display(), links::refusal(&refused)),
+                    },
+                    t => t.is_dir(),
+                };
+                if is_dir {
                     stack.push(p);
                     continue;
                 }
@@ -129,5 +149,50 @@ impl Theme {
             h.update([0]);
         }
         format!("{:x}", h.finalize())
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// A theme's files are read through symlinks only as the rest of the site's: inside the
+    /// site and not back up. Regression: a static file or folder linked from outside was
+    /// published, and so was a whole theme folder linked from elsewhere.
+    #[test]
+    fn theme_files_are_not_taken_from_outside_the_site() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.txt"), "secret").unwrap();
+        let site = tempfile::tempdir().unwrap();
+        let root = site.path();
+        let statics = root.join("themes/default/static");
+        std::fs::create_dir_all(&statics).unwrap();
+        std::fs::create_dir(root.join("shared")).unwrap();
+        std::fs::write(root.join("shared/logo.svg"), "<svg/>").unwrap();
+        // inside the site: followed
+        std::os::unix::fs::symlink(root.join("shared"), statics.join("img")).unwrap();
+        let theme = Theme::load(root, "default").unwrap();
+        assert_eq!(theme.statics["img/logo.svg"], b"<svg/>");
+        let refused = |what: &str| {
+            let e = Theme::load(root, "default").unwrap_err();
+            assert!(format!("{e:#}").contains(what), "{e:#}");
+        };
+        std::os::unix::fs::symlink(outside.path().join("secret.txt"), statics.join("a.txt"))
+            .unwrap();
+        refused("站点文件夹之外");
+        std::fs::remove_file(statics.join("a.txt")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), statics.join("dir")).unwrap();
+        refused("站点文件夹之外");
+        std::fs::remove_file(statics.join("dir")).unwrap();
+        std::os::unix::fs::symlink("..", statics.join("up")).unwrap();
+        refused("循环");
+        std::fs::remove_file(statics.join("up")).unwrap();
+        assert!(Theme::load(root, "default").is_ok());
+        // the theme folder itself
+        std::fs::create_dir_all(outside.path().join("t/static")).unwrap();
+        std::fs::write(outside.path().join("t/static/x.txt"), "x").unwrap();
+        std::os::unix::fs::symlink(outside.path().join("t"), root.join("themes/other")).unwrap();
+        let e = Theme::load(root, "other").unwrap_err();
+        assert!(format!("{e:#}").contains("站点文件夹之外"), "{e:#}");
     }
 }
