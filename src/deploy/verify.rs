@@ -45,10 +45,36 @@ pub fn verify(dir: &Path, progress: &dyn Progress) -> Result<VerifyReport> {
 /// The listed files of `dir` that differ from `sums`: (changed, missing), sorted.
 pub fn compare(dir: &Path, sums: &Sums, progress: &dyn Progress) -> (Vec<String>, Vec<String>) {
     let task = Task::start(progress, "校验文件", sums.len());
+    // the folders the listed files are in, when no symlink leads to them: a file below a
+    // symlinked folder is taken for missing (regression: `deploy` copied files from wherever
+    // a folder linked into the output led)
+    let canonical = dir.canonicalize().ok();
+    fn parent(path: &str) -> &str {
+        path.rsplit_once('/').map_or("", |(d, _)| d)
+    }
+    let folders: std::collections::BTreeSet<&str> = sums.keys().map(|p| parent(p)).collect();
+    let real: std::collections::HashSet<&str> = folders
+        .into_par_iter()
+        .filter(|f| {
+            let path = if f.is_empty() {
+                dir.to_path_buf()
+            } else {
+                join(dir, f)
+            };
+            let expected = canonical
+                .as_ref()
+                .map(|c| if f.is_empty() { c.clone() } else { join(c, f) });
+            path.canonicalize().ok() == expected
+        })
+        .collect();
     let results: Vec<(&String, Option<bool>)> = sums
         .par_iter()
         .map(|(path, want)| {
             let p = join(dir, path);
+            if !real.contains(parent(path)) {
+                task.advance(path);
+                return (path, None);
+            }
             let same = match std::fs::symlink_metadata(&p) {
                 Ok(m) if m.is_file() => Some(hash_file(&p).is_ok_and(|h| &h == want)),
                 _ => None,
@@ -74,6 +100,28 @@ mod tests {
     use super::*;
     use crate::output::{OutputFile, finish, write_site};
     use crate::progress::Silent;
+
+    /// A listed file below a folder that is a symlink counts as missing, even when the
+    /// link leads to a file with the listed content (regression: `deploy` copied it).
+    #[cfg(unix)]
+    #[test]
+    fn files_below_a_symlinked_folder_are_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("site");
+        let files = finish(vec![
+            OutputFile::new("index.html", "home"),
+            OutputFile::new("sec/a.txt", "secret"),
+        ]);
+        write_site(&out, &files).unwrap();
+        assert!(verify(&out, &Silent).unwrap().is_clean());
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::rename(out.join("sec"), &elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, out.join("sec")).unwrap();
+        let (sums, _) = crate::deploy::read_sums(&out).unwrap();
+        let (changed, missing) = compare(&out, &sums, &Silent);
+        assert!(changed.is_empty());
+        assert_eq!(missing, ["sec/a.txt"]);
+    }
 
     #[test]
     fn lists_changed_missing_and_unexpected_files() {

@@ -176,6 +176,32 @@ pub fn new_report(root: &Path, org: &str, year: u16) -> Result<Created> {
     }
     let org_dir = root.join("content").join(org);
     let dir = org_dir.join(year.to_string());
+    // nothing written or read through a symlink out of the site (or a report folder that
+    // leads back up): loading would refuse it anyway (regression: the report was made there)
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    for p in [
+        root.join("content"),
+        org_dir.clone(),
+        org_dir.join("org.toml"),
+        dir.clone(),
+    ] {
+        let link = std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_symlink());
+        let refused = if link {
+            match crate::content::links::follow(&p, &canonical_root) {
+                crate::content::links::Link::Inside(_) => None,
+                other => Some(other),
+            }
+        } else {
+            None
+        };
+        if let Some(other) = refused {
+            bail!(
+                "{}：{}",
+                p.display(),
+                crate::content::links::refusal(&other)
+            );
+        }
+    }
     if dir.join("report.md").exists() || dir.join("tables.toml").exists() {
         bail!("{} 已有报告，未做任何修改", dir.display());
     }
@@ -253,6 +279,26 @@ mod tests {
             assert!(d.is_empty(), "{}: {d:?}\n{text}", f.id);
             assert_eq!(t.unwrap().format_id(), f.id);
         }
+    }
+
+    /// `new` makes nothing through a symlink out of the site. Regression: with content/evil
+    /// a symlink to another folder, the report was made in that folder.
+    #[cfg(unix)]
+    #[test]
+    fn nothing_is_made_through_a_symlink_out_of_the_site() {
+        let site = crate::content::sample_copy();
+        let root = site.path();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("org.toml"), "name = \"外部\"\n").unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.join("content/evil")).unwrap();
+        let e = new_report(root, "evil", 2025).unwrap_err();
+        assert!(format!("{e:#}").contains("站点文件夹之外"), "{e:#}");
+        assert!(!outside.path().join("2025").exists());
+        // inside the site: made through it
+        std::fs::create_dir(root.join("elsewhere")).unwrap();
+        std::os::unix::fs::symlink(root.join("elsewhere"), root.join("content/good")).unwrap();
+        new_report(root, "good", 2025).unwrap();
+        assert!(root.join("elsewhere/2025/report.md").is_file());
     }
 
     #[test]
