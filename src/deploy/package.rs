@@ -20,7 +20,7 @@ pub struct PackageReport {
 /// Zip the built site in `source` into `zip_path` (written whole, then renamed into place).
 pub fn package(source: &Path, zip_path: &Path, progress: &dyn Progress) -> Result<PackageReport> {
     let (sums, _) = read_sums(source).context("请先运行 nianbao build")?;
-    let (changed, missing) = super::verify::compare(source, &sums, progress);
+    let (changed, missing) = super::verify::compare_built(source, &sums, progress);
     if !changed.is_empty() || !missing.is_empty() {
         let mut all = changed;
         all.extend(missing);

@@ -68,7 +68,7 @@ pub fn deploy(
 ) -> Result<DeployReport> {
     // 1. the source is a complete, unmodified build
     let (sums, sums_text) = read_sums(source).context("请先运行 nianbao build")?;
-    let (changed, missing) = super::verify::compare(source, &sums, progress);
+    let (changed, missing) = super::verify::compare_built(source, &sums, progress);
     if !changed.is_empty() || !missing.is_empty() {
         bail!(
             "{} 与其 SHA256SUMS 不符（改动过：{}；缺少：{}）。请重新运行 nianbao build，不要手工修改生成的文件",

@@ -42,12 +42,31 @@ pub fn verify(dir: &Path, progress: &dyn Progress) -> Result<VerifyReport> {
     })
 }
 
-/// The listed files of `dir` that differ from `sums`: (changed, missing), sorted.
+/// The listed files of `dir` that differ from `sums`: (changed, missing), sorted. (A copy
+/// of the site, a web root: its folders may be symlinks, to another disk, say.)
 pub fn compare(dir: &Path, sums: &Sums, progress: &dyn Progress) -> (Vec<String>, Vec<String>) {
+    compare_with(dir, sums, progress, false)
+}
+
+/// [`compare`] for a site as `build` made it, to be copied elsewhere (`deploy`, `package`):
+/// a file below a folder that is a symlink counts as missing, since `build` makes none
+/// (regression: `deploy` copied files from wherever a folder linked into the output led).
+pub fn compare_built(
+    dir: &Path,
+    sums: &Sums,
+    progress: &dyn Progress,
+) -> (Vec<String>, Vec<String>) {
+    compare_with(dir, sums, progress, true)
+}
+
+fn compare_with(
+    dir: &Path,
+    sums: &Sums,
+    progress: &dyn Progress,
+    real_folders_only: bool,
+) -> (Vec<String>, Vec<String>) {
     let task = Task::start(progress, "校验文件", sums.len());
-    // the folders the listed files are in, when no symlink leads to them: a file below a
-    // symlinked folder is taken for missing (regression: `deploy` copied files from wherever
-    // a folder linked into the output led)
+    // with `real_folders_only`, the folders the listed files are in that no symlink leads to
     let canonical = dir.canonicalize().ok();
     fn parent(path: &str) -> &str {
         path.rsplit_once('/').map_or("", |(d, _)| d)
@@ -55,6 +74,7 @@ pub fn compare(dir: &Path, sums: &Sums, progress: &dyn Progress) -> (Vec<String>
     let folders: std::collections::BTreeSet<&str> = sums.keys().map(|p| parent(p)).collect();
     let real: std::collections::HashSet<&str> = folders
         .into_par_iter()
+        .filter(|_| real_folders_only)
         .filter(|f| {
             let path = if f.is_empty() {
                 dir.to_path_buf()
@@ -71,7 +91,7 @@ pub fn compare(dir: &Path, sums: &Sums, progress: &dyn Progress) -> (Vec<String>
         .par_iter()
         .map(|(path, want)| {
             let p = join(dir, path);
-            if !real.contains(parent(path)) {
+            if real_folders_only && !real.contains(parent(path)) {
                 task.advance(path);
                 return (path, None);
             }
@@ -118,9 +138,11 @@ mod tests {
         std::fs::rename(out.join("sec"), &elsewhere).unwrap();
         std::os::unix::fs::symlink(&elsewhere, out.join("sec")).unwrap();
         let (sums, _) = crate::deploy::read_sums(&out).unwrap();
-        let (changed, missing) = compare(&out, &sums, &Silent);
+        let (changed, missing) = compare_built(&out, &sums, &Silent);
         assert!(changed.is_empty());
         assert_eq!(missing, ["sec/a.txt"]);
+        // a copy (a web root) may have symlinked folders
+        assert_eq!(compare(&out, &sums, &Silent), (vec![], vec![]));
     }
 
     #[test]
