@@ -78,9 +78,12 @@ struct Walked {
     marks: Vec<String>,
 }
 
-/// Every entry below `dir` (following symlinks, as loading does): regular files hashed,
-/// the rest marked (see [`Walked`]); folders are listed in parallel.
-fn walk(root: &Path, dir: &Path, hashing: &Hashing) -> Walked {
+/// Every entry below `dir` (following symlinks as loading does), regular files hashed, the
+/// rest marked (see [`Walked`]); folders are listed in parallel. A symlink to a folder is
+/// followed only in the first `folder_links` levels (loading follows them for organisation,
+/// year and `files/` folders, the theme for the theme's folder, and nowhere below: links
+/// between folders could make a walk go round).
+fn walk(root: &Path, dir: &Path, folder_links: u8, hashing: &Hashing) -> Walked {
     let rel = |path: &Path| {
         path.strip_prefix(root)
             .unwrap_or(path)
@@ -116,7 +119,15 @@ fn walk(root: &Path, dir: &Path, hashing: &Hashing) -> Walked {
             }
             Ok(kind) if kind.is_symlink() => {
                 match crate::content::links::follow(&path, &hashing.canonical_root) {
-                    crate::content::links::Link::Inside(target) => fs::metadata(&target),
+                    crate::content::links::Link::Inside(target) => {
+                        fs::metadata(&target).and_then(|m| {
+                            if m.is_dir() && folder_links == 0 {
+                                Err(std::io::ErrorKind::InvalidInput.into())
+                            } else {
+                                Ok(m)
+                            }
+                        })
+                    }
                     _ => Err(std::io::ErrorKind::InvalidInput.into()),
                 }
             }
@@ -140,12 +151,28 @@ fn walk(root: &Path, dir: &Path, hashing: &Hashing) -> Walked {
     }
     out.marks
         .extend(folders.iter().map(|f| format!("{}/", rel(f))));
-    let below: Vec<Walked> = folders.par_iter().map(|f| walk(root, f, hashing)).collect();
+    let below: Vec<Walked> = folders
+        .par_iter()
+        .map(|f| walk(root, f, folder_links.saturating_sub(1), hashing))
+        .collect();
     for w in below {
         out.files.extend(w.files);
         out.marks.extend(w.marks);
     }
     out
+}
+
+/// [`walk`] of the site's folder `name`, marked instead when it is a symlink that leads out
+/// of the site.
+fn walk_inside(root: &Path, name: &str, folder_links: u8, hashing: &Hashing) -> Walked {
+    let dir = root.join(name);
+    if !crate::content::links::resolves_inside(&dir, &hashing.canonical_root) {
+        return Walked {
+            files: Vec::new(),
+            marks: vec![format!("{name}\0?")],
+        };
+    }
+    walk(root, &dir, folder_links, hashing)
 }
 
 /// Whether site.toml names installed fonts (`[fonts]`): those live outside the site, so a
@@ -200,8 +227,10 @@ fn fingerprint_at(
         canonical_root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
     };
     let (content, themes) = rayon::join(
-        || walk(root, &root.join("content"), &hashing),
-        || walk(root, &root.join("themes"), &hashing),
+        // content/ and themes/ themselves only inside the site, as loading and the theme
+        // take them (a link out of it was walked and hashed whole)
+        || walk_inside(root, "content", 3, &hashing),
+        || walk_inside(root, "themes", 1, &hashing),
     );
     let (mut files, mut marks) = (content.files, content.marks);
     files.extend(themes.files);
@@ -424,17 +453,33 @@ mod tests {
         assert_ne!(looped, out);
         fs::write(outside.path().join("a.txt"), "2").unwrap();
         assert_eq!(out, fingerprint(d.path(), &opts).unwrap(), "not read");
-        // inside the site and not back up: followed
-        fs::create_dir(d.path().join("content/shared")).unwrap();
-        fs::write(d.path().join("content/shared/b.txt"), "1").unwrap();
-        std::os::unix::fs::symlink(d.path().join("content/shared"), files.join("in")).unwrap();
+        // a file inside the site: followed; a folder below files/, even inside: not (two
+        // folders linked to each other made the walk grow without end)
+        fs::create_dir(d.path().join("shared")).unwrap();
+        fs::write(d.path().join("shared/b.txt"), "1").unwrap();
+        std::os::unix::fs::symlink(d.path().join("shared/b.txt"), files.join("b.txt")).unwrap();
+        std::os::unix::fs::symlink(d.path().join("shared"), files.join("dir")).unwrap();
+        fs::create_dir(files.join("x")).unwrap();
+        fs::create_dir(files.join("y")).unwrap();
+        std::os::unix::fs::symlink("../y", files.join("x/to-y")).unwrap();
+        std::os::unix::fs::symlink("../x", files.join("y/to-x")).unwrap();
         let inside = fingerprint(d.path(), &opts).unwrap();
-        fs::write(d.path().join("content/shared/b.txt"), "2").unwrap();
-        assert_ne!(
-            inside,
+        fs::write(d.path().join("shared/b.txt"), "2").unwrap();
+        let changed = fingerprint(d.path(), &opts).unwrap();
+        assert_ne!(inside, changed, "read through the file link");
+        fs::write(d.path().join("shared/c.txt"), "3").unwrap();
+        assert_eq!(
+            changed,
             fingerprint(d.path(), &opts).unwrap(),
-            "read through the link"
+            "folder link not followed"
         );
+        // content/ itself leading out of the site: not walked
+        let other = tempfile::tempdir().unwrap();
+        fs::rename(d.path().join("content"), other.path().join("content")).unwrap();
+        std::os::unix::fs::symlink(other.path().join("content"), d.path().join("content")).unwrap();
+        let out = fingerprint(d.path(), &opts).unwrap();
+        fs::write(other.path().join("content/a/2024/report.md"), "改").unwrap();
+        assert_eq!(out, fingerprint(d.path(), &opts).unwrap());
     }
 
     fn site() -> tempfile::TempDir {

@@ -44,6 +44,13 @@ pub fn resolves_inside(path: &Path, canonical_root: &Path) -> bool {
     }
 }
 
+/// The message for a symlink to a folder where only the folder itself may be one: below a
+/// report's `files/` and inside a theme. Walks of those folders follow no folder links, so
+/// that links between folders can never make them go round (one back up, or two folders
+/// linked to each other, made them grow without end).
+pub const FOLDER_LINK_REFUSED: &str =
+    "符号链接指向文件夹：附件和主题中的文件夹不能是链接，请把文件夹复制进来";
+
 /// The message for a symlink refused by [`follow`].
 pub fn refusal(link: &Link) -> &'static str {
     match link {

@@ -186,7 +186,7 @@ fn load_site_with(root: &Path, cache: Option<&mut LoadCache>) -> Loaded {
             &rel.join("org.toml"),
             &canonical_root,
         ) {
-            Ok(Some(found)) if found.meta.is_file() => found,
+            Ok(Some(found)) if found.meta.is_file() => Ok(found),
             Ok(_) => {
                 diags.push(Diagnostic::file(
                     Severity::Error,
@@ -198,12 +198,10 @@ fn load_site_with(root: &Path, cache: Option<&mut LoadCache>) -> Loaded {
                 ));
                 continue;
             }
-            Err(d) => {
-                diags.push(d);
-                continue;
-            }
+            // unreadable: said, and its reports still checked (they are not published)
+            Err(d) => Err(d),
         };
-        match read_opened(org_toml, &rel.join("org.toml"), &mut diags) {
+        match org_toml.and_then(|found| read_opened(found, &rel.join("org.toml"), &mut diags)) {
             Ok(src) => {
                 let (org, d) = OrgConfig::parse(&src);
                 diags.extend(d);
@@ -586,13 +584,22 @@ fn list_attachments(root: &Path, files: &Path, diags: &mut Diagnostics) -> Vec<A
         return out;
     };
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    if meta.is_symlink() && !leads_inside(files, &canonical_root) {
-        let rel = files.strip_prefix(root).unwrap_or(files);
-        // a broken one: no attachments
-        if files.exists() {
-            diags.push(outside_error(rel));
+    if meta.is_symlink() {
+        match links::follow(files, &canonical_root) {
+            links::Link::Inside(_) => {}
+            // a broken one: no attachments
+            links::Link::Broken => return out,
+            refused => {
+                let rel = files.strip_prefix(root).unwrap_or(files);
+                diags.push(Diagnostic::file(
+                    Severity::Error,
+                    rule::LAYOUT,
+                    rel,
+                    links::refusal(&refused),
+                ));
+                return out;
+            }
         }
-        return out;
     }
     if !files.is_dir() {
         return out;
@@ -607,17 +614,16 @@ fn list_attachments(root: &Path, files: &Path, diags: &mut Diagnostics) -> Vec<A
         } in list_dir(&dir, diags, &canonical_root, root)
         {
             if is_dir {
-                // a symlink back to the folder it is in or one above: not followed (two of
-                // them made the listing grow without end)
-                if let Some(target) = link
-                    && dir.canonicalize().is_ok_and(|d| d.starts_with(&target))
-                {
+                // a symlink to a folder is not followed below files/: links between folders
+                // can go round (regression: the listing grew without end), and the folder
+                // can be copied in instead
+                if link.is_some() {
                     let rel = path.strip_prefix(root).unwrap_or(&path);
                     diags.push(Diagnostic::file(
                         Severity::Error,
                         rule::LAYOUT,
                         rel,
-                        links::refusal(&links::Link::Loop),
+                        links::FOLDER_LINK_REFUSED,
                     ));
                     continue;
                 }
@@ -874,26 +880,29 @@ mod tests {
         assert!(errors[0].contains("缺少 report.md"), "{errors:?}");
     }
 
-    /// Attachments are listed through symlinks to folders inside the site, but not through
-    /// one back to the folder it is in or one above. Regression: two such links made the
-    /// listing (and the build) grow without end.
+    /// Below files/ no symlink to a folder is followed, not even one inside the site (links
+    /// between folders can go round); links to files inside the site are. Regression: two
+    /// links to the folder above, or two folders linked to each other, made the listing (and
+    /// the build) grow without end.
     #[test]
-    fn symlinks_back_up_are_not_followed() {
+    fn folder_links_below_files_are_not_followed() {
         let site = sample_copy();
         let root = site.path();
         let r = &load_site(root).site.unwrap().reports[0];
         let files = root.join(format!("content/{}/{}/files", r.org, r.year));
-        std::fs::create_dir_all(files.join("sub")).unwrap();
-        std::fs::write(files.join("sub/附件.txt"), "1").unwrap();
+        std::fs::create_dir_all(files.join("a")).unwrap();
+        std::fs::create_dir_all(files.join("b")).unwrap();
+        std::fs::write(files.join("a/附件.txt"), "1").unwrap();
+        std::fs::write(root.join("说明.txt"), "2").unwrap();
         for (name, to) in [
-            ("up", ".."),
-            ("up2", "../.."),
-            ("here", "."),
-            ("sub/back", ".."),
+            ("up", Path::new("..").to_path_buf()),
+            ("here", Path::new(".").to_path_buf()),
+            ("a/x", Path::new("../b").to_path_buf()),
+            ("b/y", Path::new("../a").to_path_buf()),
+            ("说明.txt", root.join("说明.txt")),
         ] {
             std::os::unix::fs::symlink(to, files.join(name)).unwrap();
         }
-        std::os::unix::fs::symlink(files.join("sub"), files.join("again")).unwrap();
         let loaded = load_site(root);
         let errors: Vec<String> = loaded
             .diagnostics
@@ -901,16 +910,29 @@ mod tests {
             .filter(|d| d.is_error())
             .map(|d| format!("{} {}", d.file.display(), d.message))
             .collect();
-        // (again/back too: `again` is `sub`)
-        assert_eq!(errors.len(), 5, "{errors:?}");
-        assert!(errors.iter().all(|e| e.contains("循环")), "{errors:?}");
+        assert_eq!(errors.len(), 4, "{errors:?}");
+        assert!(
+            errors.iter().all(|e| e.contains("符号链接指向文件夹")),
+            "{errors:?}"
+        );
         let site = loaded.site.unwrap();
         let names: Vec<&str> = site.reports[0]
             .attachments
             .iter()
             .map(|a| a.name.as_str())
             .collect();
-        assert_eq!(names, ["again/附件.txt", "sub/附件.txt"]);
+        assert_eq!(names, ["a/附件.txt", "说明.txt"]);
+        // files/ itself may be a link, but not back up
+        std::fs::remove_dir_all(&files).unwrap();
+        std::os::unix::fs::symlink("..", &files).unwrap();
+        let errors: Vec<_> = load_site(root)
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.message.clone())
+            .collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("循环"), "{errors:?}");
     }
 
     /// content/ and site.toml themselves are not read from outside the site either.
@@ -961,6 +983,6 @@ mod tests {
         let loaded = load_site(root);
         let errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.is_error()).collect();
         assert_eq!(errors.len(), 1, "{errors:?}");
-        assert!(errors[0].message.contains("应为文件"), "{errors:?}");
+        assert!(errors[0].message.contains("应为普通文件"), "{errors:?}");
     }
 }

@@ -50,10 +50,18 @@ pub fn open(abs: &Path) -> std::io::Result<Found> {
 pub fn open_with(abs: &Path, follow: bool) -> std::io::Result<Found> {
     use std::os::unix::fs::OpenOptionsExt;
     let nofollow = if follow { 0 } else { libc::O_NOFOLLOW };
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | nofollow)
-        .open(abs)?;
+    let open = |flags| {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(flags)
+            .open(abs)
+    };
+    let file = match open(libc::O_NONBLOCK | nofollow) {
+        // a file another program holds a lease on (a file share's lock, say): opened as
+        // before, waiting for the lease to be given up
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => open(nofollow)?,
+        r => r?,
+    };
     let meta = file.metadata()?;
     let file = meta.is_file().then_some(file);
     Ok(Found { meta, file })
@@ -95,7 +103,11 @@ pub fn read_opened(
     use std::io::Read;
     let fail = |msg: String| Diagnostic::file(Severity::Error, rule::SYNTAX, rel, msg);
     let Some(file) = found.file else {
-        return Err(fail("应为文件，实为文件夹".into()));
+        return Err(fail(if found.meta.is_dir() {
+            "应为文件，实为文件夹".into()
+        } else {
+            "应为普通文件（不能是管道、设备等特殊文件）".into()
+        }));
     };
     let too_big = |len: u64| {
         fail(format!(

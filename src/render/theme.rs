@@ -85,9 +85,11 @@ impl Theme {
                 }
                 let is_dir = match e.file_type()? {
                     t if t.is_symlink() => match links::follow(&p, &canonical_root) {
-                        links::Link::Inside(target) => target.is_dir(),
-                        // (reading it fails below, naming it)
-                        links::Link::Broken => false,
+                        links::Link::Inside(target) if target.is_dir() => {
+                            bail!("主题文件 {}：{}", p.display(), links::FOLDER_LINK_REFUSED)
+                        }
+                        // a file, or nowhere (reading it fails below, naming it)
+                        links::Link::Inside(_) | links::Link::Broken => false,
                         refused => bail!("主题文件 {}：{}", p.display(), links::refusal(&refused)),
                     },
                     t => t.is_dir(),
@@ -169,14 +171,18 @@ mod tests {
         std::fs::create_dir_all(&statics).unwrap();
         std::fs::create_dir(root.join("shared")).unwrap();
         std::fs::write(root.join("shared/logo.svg"), "<svg/>").unwrap();
-        // inside the site: followed
-        std::os::unix::fs::symlink(root.join("shared"), statics.join("img")).unwrap();
+        // a file inside the site: followed
+        std::os::unix::fs::symlink(root.join("shared/logo.svg"), statics.join("logo.svg")).unwrap();
         let theme = Theme::load(root, "default").unwrap();
-        assert_eq!(theme.statics["img/logo.svg"], b"<svg/>");
+        assert_eq!(theme.statics["logo.svg"], b"<svg/>");
         let refused = |what: &str| {
             let e = Theme::load(root, "default").unwrap_err();
             assert!(format!("{e:#}").contains(what), "{e:#}");
         };
+        // a folder, even inside: not followed (links between folders can go round)
+        std::os::unix::fs::symlink(root.join("shared"), statics.join("img")).unwrap();
+        refused("符号链接指向文件夹");
+        std::fs::remove_file(statics.join("img")).unwrap();
         std::os::unix::fs::symlink(outside.path().join("secret.txt"), statics.join("a.txt"))
             .unwrap();
         refused("站点文件夹之外");
