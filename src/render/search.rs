@@ -213,7 +213,11 @@ impl Postings {
             .enumerate()
             .fold(Lists::default, |mut lists, (i, d)| {
                 for t in d.tokens.iter() {
-                    lists.entry(t).or_default().push(i);
+                    let ids = lists.entry(t).or_default();
+                    // once, even from a set read back with a token twice (not checked then)
+                    if ids.last() != Some(&i) {
+                        ids.push(i);
+                    }
                 }
                 lists
             })

@@ -39,7 +39,7 @@ pub(super) struct Stored {
 /// The record's first line; a record of another format is ignored. Then the binary that
 /// wrote it ([`crate::build::inputs::binary_identity`]), the SHA-256 (hex) of the output's
 /// `SHA256SUMS` after that build, the site's and the skeleton's keys, and a line per file,
-/// its path last (so that only a line break cannot be in it), fields split by tabs:
+/// its path last (so that it may hold tabs; line breaks [`escape`]d), fields split by tabs:
 /// `P key sha256 len path` for a site-wide page, `R key path` for a report page, followed
 /// by `F sha256 len path` for each of its files; and `end` (a record cut short at a line
 /// break must not look whole: a report page would lose files). (Plain lines: the JSON this replaced took
@@ -50,6 +50,40 @@ const RECORD_HEADER: &str = "nianbao page record 2";
 pub fn made_by(head: &[u8], identity: &str) -> bool {
     let mut lines = head.split(|b| *b == b'\n');
     lines.next() == Some(RECORD_HEADER.as_bytes()) && lines.next() == Some(identity.as_bytes())
+}
+
+/// A path as the record writes it: `\`, line feed and carriage return escaped (an attachment's
+/// name may hold a line break).
+fn escape(path: &str) -> std::borrow::Cow<'_, str> {
+    if !path.contains(['\\', '\n', '\r']) {
+        return path.into();
+    }
+    path.replace('\\', "\\\\")
+        .replace('\n', "\\n")
+        .replace('\r', "\\r")
+        .into()
+}
+
+/// A path [`escape`]d, read back; None when it is no such path.
+fn unescape(s: &str) -> Option<String> {
+    if !s.contains('\\') {
+        return Some(s.to_string());
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        out.push(match chars.next()? {
+            '\\' => '\\',
+            'n' => '\n',
+            'r' => '\r',
+            _ => return None,
+        });
+    }
+    Some(out)
 }
 
 fn hex(k: &[u8; 32]) -> String {
@@ -185,21 +219,23 @@ impl RenderMemo {
                 "P" => {
                     let mut f = rest.splitn(4, '\t');
                     let (key, sha, len, path) = (f.next()?, f.next()?, f.next()?, f.next()?);
+                    let path = unescape(path)?;
                     stored
                         .pages
-                        .insert(path.to_string(), (unhex(key)?, len.parse().ok()?));
-                    memo.hashes.insert(path.to_string(), sha.to_string());
+                        .insert(path.clone(), (unhex(key)?, len.parse().ok()?));
+                    memo.hashes.insert(path, sha.to_string());
                 }
                 "R" => {
                     let (key, path) = rest.split_once('\t')?;
-                    report = Some((path.to_string(), unhex(key)?, Vec::new()));
+                    report = Some((unescape(path)?, unhex(key)?, Vec::new()));
                 }
                 "F" => {
                     let mut f = rest.splitn(3, '\t');
                     let (sha, len, path) = (f.next()?, f.next()?, f.next()?);
                     let (_, _, files) = report.as_mut()?;
-                    files.push((path.to_string(), len.parse().ok()?));
-                    memo.hashes.insert(path.to_string(), sha.to_string());
+                    let path = unescape(path)?;
+                    files.push((path.clone(), len.parse().ok()?));
+                    memo.hashes.insert(path, sha.to_string());
                 }
                 _ => return None,
             }
@@ -258,10 +294,9 @@ impl RenderMemo {
             let Some(sha) = self.hashes.get(&f.path) else {
                 continue;
             };
-            no_line_break(&f.path)?;
             out.push_str("P\t");
             push_hex(&mut out, key);
-            let _ = writeln!(out, "\t{sha}\t{}\t{}", f.len(), f.path);
+            let _ = writeln!(out, "\t{sha}\t{}\t{}", f.len(), escape(&f.path));
         }
         let mut reports: Vec<_> = self.reports.iter().collect();
         reports.sort_unstable_by(|a, b| a.0.cmp(b.0));
@@ -273,15 +308,13 @@ impl RenderMemo {
             else {
                 continue;
             };
-            no_line_break(path)?;
             out.push_str("R\t");
             push_hex(&mut out, key);
             out.push('\t');
-            out.push_str(path);
+            out.push_str(&escape(path));
             out.push('\n');
             for (f, sha) in made.iter().zip(shas) {
-                no_line_break(&f.path)?;
-                let _ = writeln!(out, "F\t{sha}\t{}\t{}", f.len(), f.path);
+                let _ = writeln!(out, "F\t{sha}\t{}\t{}", f.len(), escape(&f.path));
             }
         }
         out.push_str("end\n");
@@ -488,13 +521,16 @@ mod tests {
                 .stored
                 .is_some()
         );
-        // a path with a line break cannot be recorded (nothing is saved)
+        // paths with line breaks and backslashes round-trip (an attachment may be so named)
         let mut odd = memo;
-        let page = OutputFile::new("2024/a\nb.html", "x");
+        let page = OutputFile::new("2024/a\nb\\n\r\t.html", "x");
         odd.hashes.insert(page.path.clone(), "00".repeat(32));
         odd.pages
             .insert(page.path.clone(), ([3; 32], Arc::new(page)));
-        assert!(odd.stored("nianbao 1", &sums).is_err());
+        let text = String::from_utf8(odd.stored("nianbao 1", &sums).unwrap().record).unwrap();
+        assert!(text.contains("\t2024/a\\nb\\\\n\\r\t.html\n"), "{text}");
+        assert_eq!(unescape("a\\x"), None);
+        assert_eq!(unescape("a\\"), None);
         // a record that is not one: ignored
         fs::write(&record, "{").unwrap();
         assert!(
