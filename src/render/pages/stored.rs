@@ -529,6 +529,10 @@ mod tests {
             .insert(page.path.clone(), ([3; 32], Arc::new(page)));
         let text = String::from_utf8(odd.stored("nianbao 1", &sums).unwrap().record).unwrap();
         assert!(text.contains("\t2024/a\\nb\\\\n\\r\t.html\n"), "{text}");
+        assert_eq!(
+            unescape(&escape("2024/a\nb\\n\r\t.html")).as_deref(),
+            Some("2024/a\nb\\n\r\t.html")
+        );
         assert_eq!(unescape("a\\x"), None);
         assert_eq!(unescape("a\\"), None);
         // a record that is not one: ignored
