@@ -57,9 +57,15 @@ pub fn open_with(abs: &Path, follow: bool) -> std::io::Result<Found> {
             .open(abs)
     };
     let file = match open(libc::O_NONBLOCK | nofollow) {
-        // a file another program holds a lease on (a file share's lock, say): opened as
-        // before, waiting for the lease to be given up
-        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => open(nofollow)?,
+        // a regular file another program holds a lease on (a file share's lock, say):
+        // opened as before, waiting for the lease to be given up (not a device that would
+        // block: what opening without waiting is for)
+        Err(e)
+            if e.kind() == std::io::ErrorKind::WouldBlock
+                && std::fs::metadata(abs).is_ok_and(|m| m.is_file()) =>
+        {
+            open(nofollow)?
+        }
         r => r?,
     };
     let meta = file.metadata()?;
