@@ -166,7 +166,7 @@ fn load_site_with(root: &Path, cache: Option<&mut LoadCache>) -> Loaded {
     // reports were published)
     let inside = links::resolves_inside(&content, &canonical_root);
     if !inside {
-        diags.push(outside_error(Path::new("content")));
+        diags.push(link_error(Path::new("content"), &links::Link::Outside));
     }
     let orgs_found = if inside {
         list_dir(&content, &mut diags, &canonical_root, root)
@@ -301,12 +301,12 @@ struct Entry {
     path: PathBuf,
     /// A folder, or a symlink to one (inside the site).
     dir: bool,
-    /// For a symlink, where it leads (resolved).
-    link: Option<PathBuf>,
+    /// A symlink (to something inside the site).
+    link: bool,
 }
 
-/// Entries of a folder, sorted by name; hidden and editor temp files skipped; entries that
-/// resolve outside the site (symlinks) refused with an error. Whether an entry is a folder
+/// Entries of a folder, sorted by name; hidden and editor temp files skipped; symlinks that
+/// lead out of the site or nowhere (see [`links::follow`]) refused with an error. Whether an entry is a folder
 /// comes from the listing itself where the system gives it (no look-up per entry).
 fn list_dir(dir: &Path, diags: &mut Diagnostics, canonical_root: &Path, root: &Path) -> Vec<Entry> {
     let Ok(rd) = std::fs::read_dir(dir) else {
@@ -331,15 +331,18 @@ fn list_dir(dir: &Path, diags: &mut Diagnostics, canonical_root: &Path, root: &P
             continue;
         };
         let (dir, link) = match entry.file_type() {
-            Ok(t) if t.is_symlink() => match path.canonicalize() {
-                Ok(target) if target.starts_with(canonical_root) => (target.is_dir(), Some(target)),
-                _ => {
-                    diags.push(outside_error(&rel));
+            Ok(t) if t.is_symlink() => match links::follow(&path, canonical_root) {
+                links::Link::Inside(target) => (target.is_dir(), true),
+                // a folder above, inside the site: listed once (only organisation and year
+                // folders are listed from here, and below files/ no folder link is followed)
+                links::Link::Loop => (true, true),
+                refused => {
+                    diags.push(link_error(&rel, &refused));
                     continue;
                 }
             },
-            Ok(t) => (t.is_dir(), None),
-            Err(_) => (path.is_dir(), None),
+            Ok(t) => (t.is_dir(), false),
+            Err(_) => (path.is_dir(), false),
         };
         out.push(Entry {
             name,
@@ -352,19 +355,9 @@ fn list_dir(dir: &Path, diags: &mut Diagnostics, canonical_root: &Path, root: &P
     out
 }
 
-/// Whether the symlink at `path` leads to something inside the site.
-fn leads_inside(path: &Path, canonical_root: &Path) -> bool {
-    path.canonicalize()
-        .is_ok_and(|target| target.starts_with(canonical_root))
-}
-
-fn outside_error(rel: &Path) -> Diagnostic {
-    Diagnostic::file(
-        Severity::Error,
-        rule::LAYOUT,
-        rel,
-        links::refusal(&links::Link::Outside),
-    )
+/// The error for the symlink at `rel` that [`links::follow`] refused.
+fn link_error(rel: &Path, refused: &links::Link) -> Diagnostic {
+    Diagnostic::file(Severity::Error, rule::LAYOUT, rel, links::refusal(refused))
 }
 
 /// Look up a source file of the site (`rel` in diagnostics) to read it: None when there is
@@ -383,11 +376,11 @@ fn open_inside(
         Ok(found) => Ok(Some(found)),
         Err(e) if missing(&e) => Ok(None),
         Err(e) if read::is_symlink_error(&e) => {
-            match std::fs::metadata(path) {
+            match links::follow(path, canonical_root) {
+                links::Link::Inside(_) => {}
                 // a broken symlink: no file
-                Err(e) if missing(&e) => return Ok(None),
-                _ if !leads_inside(path, canonical_root) => return Err(outside_error(rel)),
-                _ => {}
+                links::Link::Broken => return Ok(None),
+                refused => return Err(link_error(rel, &refused)),
             }
             match read::open(path) {
                 Ok(found) => Ok(Some(found)),
@@ -450,7 +443,8 @@ fn load_report(
         diags.extend(entry.read.clone());
         diags.extend(entry.parsed.clone());
         let mut report = Report::clone(&entry.report);
-        report.attachments = list_attachments(root, &dir.join("files"), &mut diags);
+        report.attachments =
+            list_attachments((root, canonical_root), &dir.join("files"), &mut diags);
         return (Some(report), diags, Some(entry.clone()));
     }
     read_count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -484,7 +478,8 @@ fn load_report(
         let Some(mut report) = report else {
             return (None, diags, None);
         };
-        report.attachments = list_attachments(root, &dir.join("files"), &mut diags);
+        report.attachments =
+            list_attachments((root, canonical_root), &dir.join("files"), &mut diags);
         return (Some(report), diags, None);
     };
     let mut h = Sha256::new();
@@ -523,7 +518,7 @@ fn load_report(
     };
     diags.extend(entry.parsed.clone());
     let mut report = Report::clone(&entry.report);
-    report.attachments = list_attachments(root, &dir.join("files"), &mut diags);
+    report.attachments = list_attachments((root, canonical_root), &dir.join("files"), &mut diags);
     (Some(report), diags, Some(entry))
 }
 
@@ -576,26 +571,26 @@ fn parse_report(
     )
 }
 
-fn list_attachments(root: &Path, files: &Path, diags: &mut Diagnostics) -> Vec<Attachment> {
+fn list_attachments(
+    (root, canonical_root): (&Path, &Path),
+    files: &Path,
+    diags: &mut Diagnostics,
+) -> Vec<Attachment> {
     let mut out = Vec::new();
     // looked at without following a symlink: one leading out of the site is refused, as in
     // `list_dir` (regression: its files were published)
     let Ok(meta) = std::fs::symlink_metadata(files) else {
         return out;
     };
-    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     if meta.is_symlink() {
-        match links::follow(files, &canonical_root) {
+        match links::follow(files, canonical_root) {
             links::Link::Inside(_) => {}
             // a broken one: no attachments
             links::Link::Broken => return out,
             refused => {
-                let rel = files.strip_prefix(root).unwrap_or(files);
-                diags.push(Diagnostic::file(
-                    Severity::Error,
-                    rule::LAYOUT,
-                    rel,
-                    links::refusal(&refused),
+                diags.push(link_error(
+                    files.strip_prefix(root).unwrap_or(files),
+                    &refused,
                 ));
                 return out;
             }
@@ -611,13 +606,13 @@ fn list_attachments(root: &Path, files: &Path, diags: &mut Diagnostics) -> Vec<A
             path,
             dir: is_dir,
             link,
-        } in list_dir(&dir, diags, &canonical_root, root)
+        } in list_dir(&dir, diags, canonical_root, root)
         {
             if is_dir {
                 // a symlink to a folder is not followed below files/: links between folders
                 // can go round (regression: the listing grew without end), and the folder
                 // can be copied in instead
-                if link.is_some() {
+                if link {
                     let rel = path.strip_prefix(root).unwrap_or(&path);
                     diags.push(Diagnostic::file(
                         Severity::Error,
@@ -652,6 +647,16 @@ mod tests {
     use super::*;
 
     use crate::content::sample_copy;
+
+    /// The errors of a load, each as "file message".
+    fn errors_of(loaded: &Loaded) -> Vec<String> {
+        loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| format!("{} {}", d.file.display(), d.message))
+            .collect()
+    }
 
     /// Attachments named as editors and office programs name what they leave while saving are
     /// not published (the preview does not watch them either: `is_ignored_name`).
@@ -815,12 +820,7 @@ mod tests {
         let dir = root.join(format!("content/{}/{}", r.org, r.year));
         let outside_errors = |root: &Path| {
             let loaded = load_site(root);
-            let errors: Vec<String> = loaded
-                .diagnostics
-                .iter()
-                .filter(|d| d.is_error())
-                .map(|d| format!("{} {}", d.file.display(), d.message))
-                .collect();
+            let errors = errors_of(&loaded);
             (loaded.site.unwrap(), errors)
         };
 
@@ -904,12 +904,7 @@ mod tests {
             std::os::unix::fs::symlink(to, files.join(name)).unwrap();
         }
         let loaded = load_site(root);
-        let errors: Vec<String> = loaded
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| format!("{} {}", d.file.display(), d.message))
-            .collect();
+        let errors = errors_of(&loaded);
         assert_eq!(errors.len(), 4, "{errors:?}");
         assert!(
             errors.iter().all(|e| e.contains("符号链接指向文件夹")),
@@ -925,12 +920,7 @@ mod tests {
         // files/ itself may be a link, but not back up
         std::fs::remove_dir_all(&files).unwrap();
         std::os::unix::fs::symlink("..", &files).unwrap();
-        let errors: Vec<_> = load_site(root)
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| d.message.clone())
-            .collect();
+        let errors = errors_of(&load_site(root));
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].contains("循环"), "{errors:?}");
     }
@@ -945,13 +935,8 @@ mod tests {
         std::fs::copy(outside.path().join("site.toml"), root.join("site.toml")).unwrap();
         std::os::unix::fs::symlink(outside.path().join("content"), root.join("content")).unwrap();
         let loaded = load_site(root);
+        let errors = errors_of(&loaded);
         assert!(loaded.site.unwrap().reports.is_empty());
-        let errors: Vec<String> = loaded
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| format!("{} {}", d.file.display(), d.message))
-            .collect();
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(
             errors[0].starts_with("content 符号链接指向站点文件夹之外"),
