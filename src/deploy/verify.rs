@@ -66,32 +66,23 @@ fn compare_with(
     real_folders_only: bool,
 ) -> (Vec<String>, Vec<String>) {
     let task = Task::start(progress, "校验文件", sums.len());
-    // with `real_folders_only`, the folders the listed files are in that no symlink leads to
-    let canonical = dir.canonicalize().ok();
     fn parent(path: &str) -> &str {
         path.rsplit_once('/').map_or("", |(d, _)| d)
     }
-    let folders: std::collections::BTreeSet<&str> = sums.keys().map(|p| parent(p)).collect();
-    let real: std::collections::HashSet<&str> = folders
-        .into_par_iter()
-        .filter(|_| real_folders_only)
-        .filter(|f| {
-            let path = if f.is_empty() {
-                dir.to_path_buf()
-            } else {
-                join(dir, f)
-            };
-            let expected = canonical
-                .as_ref()
-                .map(|c| if f.is_empty() { c.clone() } else { join(c, f) });
-            path.canonicalize().ok() == expected
-        })
-        .collect();
+    // with `real_folders_only`, the folders the listed files are in that no symlink leads to
+    let real: Option<std::collections::HashSet<&str>> = real_folders_only.then(|| {
+        let canonical = dir.canonicalize().ok();
+        let folders: std::collections::BTreeSet<&str> = sums.keys().map(|p| parent(p)).collect();
+        folders
+            .into_par_iter()
+            .filter(|f| join(dir, f).canonicalize().ok() == canonical.as_ref().map(|c| join(c, f)))
+            .collect()
+    });
     let results: Vec<(&String, Option<bool>)> = sums
         .par_iter()
         .map(|(path, want)| {
             let p = join(dir, path);
-            if real_folders_only && !real.contains(parent(path)) {
+            if real.as_ref().is_some_and(|r| !r.contains(parent(path))) {
                 task.advance(path);
                 return (path, None);
             }
