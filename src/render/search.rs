@@ -88,17 +88,7 @@ impl TokenSet {
     /// A set kept by [`as_text`](Self::as_text); None unless sorted, each token once, as
     /// [`tokens`] makes them.
     pub fn from_text(text: &str) -> Option<TokenSet> {
-        if text.is_empty() {
-            return Some(TokenSet::default());
-        }
-        let mut last: Option<&str> = None;
-        for t in text.split('\n') {
-            if t.is_empty() || last.is_some_and(|l| l >= t) {
-                return None;
-            }
-            last = Some(t);
-        }
-        Some(TokenSet(text.into()))
+        in_order(text).then(|| TokenSet(text.into()))
     }
 
     /// A set kept by [`as_text`](Self::as_text) and read back whole (the file that holds it
@@ -111,7 +101,7 @@ impl TokenSet {
 
     /// Whether the set is as [`tokens`] makes them (sorted, each token once).
     pub fn is_in_order(&self) -> bool {
-        Self::from_text(&self.0).is_some()
+        in_order(&self.0)
     }
 
     /// The tokens, in order.
@@ -122,6 +112,22 @@ impl TokenSet {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+/// Whether `text` is a set as [`TokenSet::as_text`] gives it: tokens sorted, each once, one
+/// per line (or none).
+fn in_order(text: &str) -> bool {
+    if text.is_empty() {
+        return true;
+    }
+    let mut last: Option<&str> = None;
+    for t in text.split('\n') {
+        if t.is_empty() || last.is_some_and(|l| l >= t) {
+            return false;
+        }
+        last = Some(t);
+    }
+    true
 }
 
 /// Full-width ASCII (！ to ～) as ASCII.
