@@ -3,7 +3,7 @@
 //! instead of made again from every report's tokens (~10 ms of CPU per edit at 1,000
 //! reports, and the tokens of every report had to be checked when read back for it).
 
-use super::{Memo, digest, urls};
+use super::{Key, Memo, urls};
 use crate::content::Report;
 use crate::render::search;
 use std::sync::Arc;
@@ -12,18 +12,19 @@ use std::sync::Arc;
 pub(super) fn index_key<'a>(
     docs: impl Iterator<Item = (&'a str, &'a str, &'a str, u16, &'a [u8; 32])>,
 ) -> [u8; 32] {
-    let mut parts: Vec<Vec<u8>> = Vec::new();
+    let mut k = Key::default();
     for (title, href, org_name, year, key) in docs {
-        parts.extend([
-            title.as_bytes().to_vec(),
-            href.as_bytes().to_vec(),
-            org_name.as_bytes().to_vec(),
-            year.to_le_bytes().to_vec(),
-            key.to_vec(),
-        ]);
+        for part in [
+            title.as_bytes(),
+            href.as_bytes(),
+            org_name.as_bytes(),
+            &year.to_le_bytes(),
+            key,
+        ] {
+            k.part(part);
+        }
     }
-    let parts: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-    digest(&parts)
+    k.finish()
 }
 
 /// The search index of `docs` (`reports` in index order, with `tokens`: their keys and
