@@ -58,7 +58,10 @@ pub fn phase_done(name: &str) {
     });
     if let Some((t, cpu0)) = start {
         let cpu = match (cpu_ms(), cpu0) {
-            (Some(now), Some(then)) => format!(" (CPU {:.1} ms)", now - then),
+            (Some(now), Some(then)) => match resident_mb() {
+                Some(mb) => format!(" (CPU {:.1} ms, resident {mb} MB)", now - then),
+                None => format!(" (CPU {:.1} ms)", now - then),
+            },
             _ => String::new(),
         };
         eprintln!(
@@ -66,6 +69,22 @@ pub fn phase_done(name: &str) {
             t.elapsed().as_secs_f64() * 1000.0
         );
     }
+}
+
+/// The memory the process holds now (resident set), in MB: a phase that makes the site's
+/// pages touches fresh memory, which costs the system time to clear.
+#[cfg(target_os = "linux")]
+fn resident_mb() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    // SAFETY: sysconf only reads a system constant
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    Some(pages * u64::try_from(page).ok()? / (1024 * 1024))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn resident_mb() -> Option<u64> {
+    None
 }
 
 /// The CPU time (user and system) the process has used, in milliseconds.
