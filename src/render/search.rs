@@ -27,13 +27,16 @@ pub fn is_cjk(c: char) -> bool {
 /// The search tokens of a text: every pair of adjacent CJK characters, and every run of ASCII
 /// letters and digits (lower-cased). Full-width letters and digits count as their ASCII forms.
 /// `nianbao.js` implements the same function; keep them in step.
-/// Sorted, each once. The pairs are gathered as numbers, sorted and deduplicated before any
-/// string is made (a report has thousands of pairs, most repeated).
+/// Sorted, each once, as [`TokenSet`] keeps them. The pairs are gathered as numbers and the
+/// words as ranges of one buffer, sorted and deduplicated before the set's text is written
+/// (a report has thousands of pairs, most repeated): no string is made per token.
 pub fn tokens(text: &str) -> TokenSet {
     let mut pairs: Vec<u64> = Vec::new();
-    let mut words: Vec<String> = Vec::new();
+    // every word's letters, one after another, and where each word is in them
+    let mut letters = String::new();
+    let mut words: Vec<std::ops::Range<usize>> = Vec::new();
     let mut prev_cjk: Option<char> = None;
-    let mut word = String::new();
+    let mut word_start = 0;
     for c in text.chars() {
         let c = fold_width(c);
         if is_cjk(c) {
@@ -45,32 +48,39 @@ pub fn tokens(text: &str) -> TokenSet {
             prev_cjk = None;
         }
         if c.is_ascii_alphanumeric() {
-            word.push(c.to_ascii_lowercase());
-        } else if !word.is_empty() {
-            words.push(std::mem::take(&mut word));
+            letters.push(c.to_ascii_lowercase());
+        } else if letters.len() > word_start {
+            words.push(word_start..letters.len());
+            word_start = letters.len();
         }
     }
-    if !word.is_empty() {
-        words.push(word);
+    if letters.len() > word_start {
+        words.push(word_start..letters.len());
     }
     pairs.sort_unstable();
     pairs.dedup();
-    let mut out: Vec<Box<str>> = pairs
-        .into_iter()
-        .filter_map(|p| {
-            let a = char::from_u32((p >> 32) as u32)?;
-            let b = char::from_u32(p as u32)?;
-            let mut s = String::with_capacity(6);
-            s.push(a);
-            s.push(b);
-            Some(s.into_boxed_str())
-        })
-        .chain(words.into_iter().map(String::into_boxed_str))
-        .collect();
-    // the set's order: by string
-    out.sort_unstable();
-    out.dedup();
-    TokenSet(out.join("\n").into_boxed_str())
+    let word = |r: &std::ops::Range<usize>| &letters[r.clone()];
+    words.sort_unstable_by(|a, b| word(a).cmp(word(b)));
+    words.dedup_by(|a, b| word(a) == word(b));
+    // in the set's order, by string (bytes): every word is ASCII and every pair starts with
+    // a byte above ASCII, so the words come first; a pair's UTF-8 bytes sort as its two
+    // characters do, and so as the numbers do
+    let mut out = String::with_capacity(letters.len() + words.len() + pairs.len() * 7);
+    for w in &words {
+        out.push_str(word(w));
+        out.push('\n');
+    }
+    for p in pairs {
+        let (Some(a), Some(b)) = (char::from_u32((p >> 32) as u32), char::from_u32(p as u32))
+        else {
+            continue;
+        };
+        out.push(a);
+        out.push(b);
+        out.push('\n');
+    }
+    out.pop();
+    TokenSet(out.into_boxed_str())
 }
 
 /// A sorted set of tokens, kept as one string (a token per line: no token holds a line
@@ -625,6 +635,20 @@ mod tests {
         let set: Vec<String> = tokens_by_set(&sample).into_iter().collect();
         assert!(set.len() > 500, "{}", set.len());
         assert_eq!(tokens(&sample).iter().collect::<Vec<_>>(), set);
+    }
+
+    proptest::proptest! {
+        /// Any mix of CJK characters (at the ends of the ranges too), ASCII and full-width
+        /// letters and digits, and other characters gives the plain definition's set, in order.
+        #[test]
+        fn tokens_of_any_text_are_the_token_set(
+            text in "[收到申请公开\u{3400}\u{4DBF}\u{9FFF}\u{F900}\u{FAFF}aZ09ａＺ０９ ，。é\n-]{0,40}"
+        ) {
+            let set: Vec<String> = tokens_by_set(&text).into_iter().collect();
+            let got = tokens(&text);
+            proptest::prop_assert_eq!(got.iter().collect::<Vec<_>>(), set);
+            proptest::prop_assert!(in_order(got.as_text()));
+        }
     }
 
     /// The definition of [`tokens`], written the plain way.
