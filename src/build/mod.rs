@@ -3,6 +3,7 @@
 
 pub mod hashes;
 pub mod inputs;
+pub(crate) mod lines;
 
 use crate::check::{CheckCache, check_site, check_site_cached};
 use crate::content::{LoadCache, Loaded, Site, load_site, load_site_cached};

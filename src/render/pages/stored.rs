@@ -10,6 +10,7 @@
 
 use super::{Memo, RenderMemo};
 use crate::build::inputs::write_cache_file;
+use crate::build::lines::{escape, unescape};
 use crate::output::{InPlace, OutputFile};
 use std::collections::HashMap;
 use std::fs;
@@ -50,40 +51,6 @@ const RECORD_HEADER: &str = "nianbao page record 2";
 pub fn made_by(head: &[u8], identity: &str) -> bool {
     let mut lines = head.split(|b| *b == b'\n');
     lines.next() == Some(RECORD_HEADER.as_bytes()) && lines.next() == Some(identity.as_bytes())
-}
-
-/// A path as the record writes it: `\`, line feed and carriage return escaped (an attachment's
-/// name may hold a line break).
-fn escape(path: &str) -> std::borrow::Cow<'_, str> {
-    if !path.contains(['\\', '\n', '\r']) {
-        return path.into();
-    }
-    path.replace('\\', "\\\\")
-        .replace('\n', "\\n")
-        .replace('\r', "\\r")
-        .into()
-}
-
-/// A path [`escape`]d, read back; None when it is no such path.
-fn unescape(s: &str) -> Option<String> {
-    if !s.contains('\\') {
-        return Some(s.to_string());
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        out.push(match chars.next()? {
-            '\\' => '\\',
-            'n' => '\n',
-            'r' => '\r',
-            _ => return None,
-        });
-    }
-    Some(out)
 }
 
 fn hex(k: &[u8; 32]) -> String {
@@ -128,14 +95,15 @@ fn tokens_path(record: &Path) -> PathBuf {
     record.with_extension("tokens")
 }
 
-/// `header`, `identity`, then per report: its page path, the key (hex), the byte length of
-/// its tokens and the tokens (one per line), each on a line.
+/// `header`, `identity`, then per report: its page path ([`escape`]d), the key (hex), the byte
+/// length of its tokens and the tokens (one per line), each on a line.
 fn tokens_text(identity: &str, parts: &super::Parts<crate::render::search::TokenSet>) -> String {
     let mut entries: Vec<_> = parts.iter().collect();
     entries.sort_by(|a, b| a.0.cmp(b.0));
     let mut out = format!("{TOKENS_HEADER}\n{identity}\n");
     for (path, (key, set)) in entries {
         let text = set.as_text();
+        let path = escape(path);
         out.push_str(&format!("{path}\n{}\n{}\n{text}\n", hex(key), text.len()));
     }
     out
@@ -157,7 +125,7 @@ fn parse_tokens(
         let set = r.get(..len)?;
         rest = r.get(len..)?.strip_prefix('\n')?;
         let set = crate::render::search::TokenSet::from_kept(set);
-        parts.insert(path.to_string(), (unhex(key)?, Arc::new(set)));
+        parts.insert(unescape(path)?, (unhex(key)?, Arc::new(set)));
     }
     Some(parts)
 }
