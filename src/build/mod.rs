@@ -40,6 +40,19 @@ pub fn load_and_check(root: &Path) -> Checked {
     checked(load_site(root), None)
 }
 
+/// [`load_and_check`] for `build` and `check`: the findings of the reports whose inputs did
+/// not change since the last run are taken from the cache folder (see [`crate::check::kept`]),
+/// which then keeps this run's. The findings are the same.
+pub fn load_and_check_kept(root: &Path) -> Checked {
+    let path = crate::check::kept::path(root);
+    let identity = inputs::binary_identity();
+    let mut kept = CheckCache::load(&path, &identity);
+    let checked = checked(load_site(root), Some(&mut kept));
+    // (without it, the next run checks every report: not an error)
+    let _ = kept.save(&path, &identity);
+    checked
+}
+
 /// Like [`load_and_check`], parsing only the reports whose files changed since the last call
 /// with this `cache` (the preview).
 pub fn load_and_check_cached(root: &Path, cache: &mut Caches) -> Checked {

@@ -8,6 +8,7 @@
 
 mod county;
 mod cross_year;
+pub mod kept;
 mod links;
 mod metadata;
 mod narrative;
@@ -25,12 +26,15 @@ use std::collections::{HashMap, HashSet};
 pub use personal::valid_id;
 
 /// Findings of an earlier check per report, reused while everything a report's rules read is
-/// the same (the preview keeps one between generations): report → (hash of its sources, its
-/// previous year's sources, the site's output paths and deadline, and for a report compiled
-/// from others (`summary_of`) their settings and same-year sources; the findings).
+/// the same (the preview keeps one between generations; `build` and `check` keep one in the
+/// cache folder, see [`kept`]): report → (hash of its sources, its previous year's sources,
+/// the site's output paths, organisations and deadline, and for a report compiled from others
+/// (`summary_of`) their settings and same-year sources; the findings).
 #[derive(Debug, Default)]
 pub struct CheckCache {
     reports: HashMap<(String, u16), ([u8; 32], Diagnostics)>,
+    /// Whether the last check changed what the cache holds (it is worth saving).
+    changed: bool,
 }
 
 /// Every rule over every report. In an archived report every finding is a warning.
@@ -46,20 +50,35 @@ pub fn check_site_cached(site: &Site, cache: &mut CheckCache) -> Diagnostics {
 
 fn check_site_with(site: &Site, cache: Option<&mut CheckCache>) -> Diagnostics {
     let outputs = crate::render::urls::site_paths(site);
-    // what every report's rules read besides the report and its previous year
+    // what every report's rules read besides the report and its previous year: the output
+    // paths (links), the deadline, and the organisations (a misnamed one in `summary_of` is
+    // told the nearest names)
     let common = cache.as_ref().map(|_| {
         let mut paths: Vec<&String> = outputs.iter().collect();
         paths.sort();
         let mut h = Sha256::new();
         h.update(format!("{:?}\n", site.config.deadline));
-        for p in paths {
+        for p in paths.into_iter().chain(site.orgs.keys()) {
             h.update(p.as_bytes());
             h.update(b"\0");
         }
         h.finalize()
     });
+    // each report's sources hashed once (a report's key reads its previous year's too)
+    let source_hashes: HashMap<(&str, u16), [u8; 32]> = match common {
+        Some(_) => site
+            .reports
+            .par_iter()
+            .map(|r| ((r.org.as_str(), r.year), sources_hash(r)))
+            .collect(),
+        None => HashMap::new(),
+    };
+    let sources_of = |r: Option<&Report>| {
+        r.and_then(|r| source_hashes.get(&(r.org.as_str(), r.year)))
+            .map_or([0; 32], |h| *h)
+    };
     let old = cache.as_ref().map(|c| &c.reports);
-    let per_report: Vec<(Diagnostics, Option<[u8; 32]>)> = site
+    let per_report: Vec<(Diagnostics, Option<[u8; 32]>, bool)> = site
         .reports
         .par_iter()
         .map(|r| {
@@ -68,23 +87,23 @@ fn check_site_with(site: &Site, cache: Option<&mut CheckCache>) -> Diagnostics {
                 let mut h = Sha256::new();
                 h.update(common);
                 // each part prefixed by its length
-                let mut part = |s: &str| {
+                let mut part = |s: &[u8]| {
                     h.update((s.len() as u64).to_le_bytes());
-                    h.update(s.as_bytes());
+                    h.update(s);
                 };
-                part(&r.title);
-                sources(Some(r)).into_iter().for_each(&mut part);
-                sources(last).into_iter().for_each(&mut part);
+                part(r.title.as_bytes());
+                part(&sources_of(Some(r)));
+                part(&sources_of(last));
                 // a report compiled from others (`summary_of`) is checked against their sum:
                 // what the summary reads of them (settings, same year's report) is its input too
                 for (id, _) in r.front.summary_of.iter().flatten() {
                     let org = site
                         .org(id)
                         .map(|o| serde_json::to_string(&o.config).unwrap_or_default());
-                    part(id);
-                    part(org.as_deref().unwrap_or("\0"));
+                    part(id.as_bytes());
+                    part(org.as_deref().unwrap_or("\0").as_bytes());
                     let same_year = site.reports_of(id).find(|x| x.year == r.year);
-                    sources(same_year).into_iter().for_each(&mut part);
+                    part(&sources_of(same_year));
                 }
                 let key: [u8; 32] = h.finalize().into();
                 key
@@ -93,26 +112,30 @@ fn check_site_with(site: &Site, cache: Option<&mut CheckCache>) -> Diagnostics {
                 && let Some((k, d)) = old.get(&(r.org.clone(), r.year))
                 && *k == key
             {
-                return (d.clone(), Some(key));
+                return (d.clone(), Some(key), false);
             }
             let mut d = check_report(site, r, &outputs);
             if r.archived() {
                 d.downgrade_errors();
             }
-            (d, key)
+            (d, key, true)
         })
         .collect();
     let per_report: Vec<Diagnostics> = match cache {
         Some(c) => {
+            let before = c.reports.len();
             c.reports = site
                 .reports
                 .iter()
                 .zip(&per_report)
-                .filter_map(|(r, (d, key))| Some(((r.org.clone(), r.year), ((*key)?, d.clone()))))
+                .filter_map(|(r, (d, key, _))| {
+                    Some(((r.org.clone(), r.year), ((*key)?, d.clone())))
+                })
                 .collect();
-            per_report.into_iter().map(|(d, _)| d).collect()
+            c.changed = before != c.reports.len() || per_report.iter().any(|p| p.2);
+            per_report.into_iter().map(|(d, ..)| d).collect()
         }
-        None => per_report.into_iter().map(|(d, _)| d).collect(),
+        None => per_report.into_iter().map(|(d, ..)| d).collect(),
     };
     let mut out = metadata::check_site(site);
     out.extend(county::check_parents(site));
@@ -122,11 +145,14 @@ fn check_site_with(site: &Site, cache: Option<&mut CheckCache>) -> Diagnostics {
     out
 }
 
-/// What a report's check reads of its files (for the cache key), or a mark for no report.
-fn sources(r: Option<&Report>) -> [&str; 2] {
-    r.map_or(["\0", "\0"], |r| {
-        [r.markdown.text.as_str(), r.tables_src.text.as_str()]
-    })
+/// The hash of what a report's check reads of its files (for the cache key).
+fn sources_hash(r: &Report) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for s in [&r.markdown.text, &r.tables_src.text] {
+        h.update((s.len() as u64).to_le_bytes());
+        h.update(s.as_bytes());
+    }
+    h.finalize().into()
 }
 
 fn check_report(site: &Site, r: &Report, outputs: &HashSet<String>) -> Diagnostics {

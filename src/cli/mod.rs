@@ -239,7 +239,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             if build::takes_from_last_output(&root, &target) {
                 crate::memory::purge_after_delay();
             }
-            let checked = build::load_and_check(&root);
+            let checked = build::load_and_check_kept(&root);
             crate::progress::phase_done("checked");
             print_diagnostics(&checked, ui);
             ui.detail(format!("读取和检查：{}", ui::seconds(started.elapsed())));
@@ -279,7 +279,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Check { format } => {
-            let checked = build::load_and_check(&root);
+            let checked = build::load_and_check_kept(&root);
             match format {
                 CheckFormat::Json => println!("{}", render_json(&checked.diagnostics)),
                 CheckFormat::Text => print_diagnostics(&checked, ui),

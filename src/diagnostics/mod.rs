@@ -130,7 +130,7 @@ impl Diagnostic {
 }
 
 /// An ordered collection of diagnostics.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
 }
