@@ -463,3 +463,51 @@ fn serve_incremental_generations_equal_a_clean_build_after_every_edit() {
     settle(&site, &server, &["/2022/shiliju/"], "site.toml edited");
     assert!(server.get("/").text().contains("（测试站点，改）"));
 }
+
+/// The check's findings are kept between runs (`.nianbao-cache/check`): a second `check`, or
+/// a `build` after it, says what a fresh one says, caret lines included; a report whose file
+/// changes is checked again (an error appears, and goes); a kept file that is garbled or cut
+/// short is ignored.
+#[test]
+fn kept_check_findings_equal_a_fresh_check() {
+    let site = small_site();
+    let rel = Site::tables_rel("ceshizhen", 2024);
+    let md = "content/ceshizhen/2024/report.md";
+    let text = site.read(md);
+    // a warning with a caret line under its source line
+    let at = text.find("\n\n").expect("a paragraph break") + 2;
+    site.write(
+        md,
+        format!("{}联系人手机 13812345678。\n\n{}", &text[..at], &text[at..]),
+    );
+    let kept = site.path(".nianbao-cache/check");
+    let _ = std::fs::remove_file(&kept);
+    let fresh = site.run(&["check"]);
+    fresh.expect_code(0);
+    assert!(fresh.stderr.contains("13812345678") || fresh.stdout.contains("13812345678"));
+    assert!(kept.is_file());
+    let shown = |r: &Run| format!("{}\n{}", r.stdout, r.stderr);
+    let again = site.run(&["check"]);
+    assert_eq!(shown(&again), shown(&fresh));
+    // an error in one report's tables: found though the rest come from the cache
+    let tables = site.read(&rel);
+    site.write(&rel, set_line(&tables, "received", "[1, 0, 0, 0, 0, 0, 2]"));
+    let wrong = site.run(&["check"]);
+    wrong.expect_code(1);
+    assert!(shown(&wrong).contains("[R2]"), "{}", shown(&wrong));
+    let build = site.run(&["build", "--no-downloads"]);
+    build.expect_code(1);
+    assert!(shown(&build).contains("[R2]"), "{}", shown(&build));
+    site.write(&rel, &tables);
+    assert_eq!(shown(&site.run(&["check"])), shown(&fresh));
+    // garbled, cut short: ignored (and made again)
+    let whole = std::fs::read_to_string(&kept).unwrap();
+    for bad in [
+        whole.replace("\nD\t", "\nD\tx"),
+        whole[..whole.len() / 2].to_string(),
+    ] {
+        std::fs::write(&kept, bad).unwrap();
+        assert_eq!(shown(&site.run(&["check"])), shown(&fresh));
+    }
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), whole);
+}
