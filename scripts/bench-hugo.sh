@@ -12,7 +12,11 @@ for tool in hyperfine hugo /usr/bin/time python3; do
   command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
 done
 sizes=("${@:-100 1000 5000}")
-cargo build --release --quiet --bin nianbao --example gen-site --example hugo-export
+cargo build --release --quiet --bin nianbao
+# the generators need no optimising across crates (the release profile's LTO would link each
+# for minutes)
+cargo build --release --quiet --config profile.release.lto=false \
+  --config profile.release.codegen-units=4 --example gen-site --example hugo-export
 bin=$PWD/target/release/nianbao
 gen=$PWD/target/release/examples/gen-site
 export_hugo=$PWD/target/release/examples/hugo-export

@@ -5,8 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v hyperfine >/dev/null || { echo "install hyperfine (apt-get install hyperfine)" >&2; exit 1; }
 sizes=("${@:-100 1000}")
-cargo build --release --quiet
-cargo build --release --quiet --example gen-site
+cargo build --release --quiet --bin nianbao
+# the generator needs no optimising across crates (the release profile's LTO would link it
+# for minutes)
+cargo build --release --quiet --config profile.release.lto=false \
+  --config profile.release.codegen-units=4 --example gen-site
 bin=$PWD/target/release/nianbao
 gen=$PWD/target/release/examples/gen-site
 work=${BENCH_DIR:-/tmp/nianbao-bench}
