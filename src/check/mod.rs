@@ -148,10 +148,8 @@ fn check_site_with(site: &Site, cache: Option<&mut CheckCache>) -> Diagnostics {
 /// The hash of what a report's check reads of its files (for the cache key).
 fn sources_hash(r: &Report) -> [u8; 32] {
     let mut h = Sha256::new();
-    for s in [&r.markdown.text, &r.tables_src.text] {
-        h.update((s.len() as u64).to_le_bytes());
-        h.update(s.as_bytes());
-    }
+    h.update(r.markdown.sha256());
+    h.update(r.tables_src.sha256());
     h.finalize().into()
 }
 

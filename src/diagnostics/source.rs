@@ -3,11 +3,14 @@
 use std::path::{Path, PathBuf};
 
 /// A file's text as read from disk, with its path relative to the site root (for messages).
+/// Its text is not changed once made (a changed text is a new `SourceFile`): the SHA-256 of
+/// it is taken once, when first asked for, and kept.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     pub path: PathBuf,
     pub text: String,
     line_starts: Vec<usize>,
+    sha256: std::sync::OnceLock<[u8; 32]>,
 }
 
 impl SourceFile {
@@ -18,7 +21,17 @@ impl SourceFile {
             path: path.into(),
             text,
             line_starts,
+            sha256: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The SHA-256 of the text (the check's and the render's keys read it: one report's
+    /// sources are hashed once per build, not once per phase).
+    pub fn sha256(&self) -> [u8; 32] {
+        *self.sha256.get_or_init(|| {
+            use sha2::Digest;
+            sha2::Sha256::digest(self.text.as_bytes()).into()
+        })
     }
 
     pub fn path(&self) -> &Path {

@@ -125,9 +125,9 @@ struct Sources {
 impl Sources {
     fn of(r: &Report) -> Sources {
         Sources {
-            markdown: digest(&[r.markdown.text.as_bytes()]),
+            markdown: r.markdown.sha256(),
             front: digest(&[&r.markdown.text.as_bytes()[..r.body_offset]]),
-            tables: digest(&[r.tables_src.text.as_bytes()]),
+            tables: r.tables_src.sha256(),
         }
     }
 }
@@ -1431,7 +1431,9 @@ mod memo_tests {
         // a changed narrative: its page and the search index are made again, nothing else
         let r = &mut site.reports[0];
         let at = r.body_offset;
-        r.markdown.text.insert_str(at, "补充一段正文（测试）。\n\n");
+        let mut text = r.markdown.text.clone();
+        text.insert_str(at, "补充一段正文（测试）。\n\n");
+        r.markdown = crate::diagnostics::SourceFile::new(r.markdown.path.clone(), text);
         let changed = render_site_memo(&site, &theme, &opts, &mut memo).unwrap();
         assert_eq!((memo.reused, memo.rendered), (pages - 2, 2));
         assert_eq!(changed, render_site(&site, &theme, &opts).unwrap());
@@ -1439,7 +1441,8 @@ mod memo_tests {
 
         // a changed figure: the site-wide pages that show it are made again too
         let r = &mut site.reports[0];
-        r.tables_src.text.push_str("\n# 注释（测试）\n");
+        let text = format!("{}\n# 注释（测试）\n", r.tables_src.text);
+        r.tables_src = crate::diagnostics::SourceFile::new(r.tables_src.path.clone(), text);
         let commented = render_site_memo(&site, &theme, &opts, &mut memo).unwrap();
         assert_eq!(commented, render_site(&site, &theme, &opts).unwrap());
         assert!(memo.rendered >= 1, "{}", memo.rendered);
