@@ -160,12 +160,6 @@ impl FileHashes {
         Some(Hashed { hash, fresh })
     }
 
-    /// Whether `hashed` (of the file at `rel`) differs from the hash kept for it: the file's
-    /// content changed since that hash was taken.
-    pub fn differs(&self, rel: &str, hashed: &Hashed) -> bool {
-        self.entries.get(rel).is_some_and(|e| e.hash != hashed.hash)
-    }
-
     /// Take the filesystem of `path` for one that keeps change times, whatever it is (tests
     /// of the cache's use on any temporary folder).
     #[cfg(all(test, unix))]

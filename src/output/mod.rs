@@ -7,7 +7,7 @@ mod staging;
 
 pub use manifest::{MARKER, sha256_hex, sha256sums, sha256sums_with};
 pub use memory::MemorySite;
-pub(crate) use staging::list_tree_unless;
+pub(crate) use staging::list_tree;
 pub use staging::{Listing, StagingError, write_site, write_site_with};
 
 use std::sync::Arc;

@@ -551,26 +551,11 @@ struct Updated {
 /// is given lossily (nianbao writes none; the spare's update then fails to remove it and the
 /// spare is not used).
 pub(crate) fn list_tree(dir: &Path) -> std::io::Result<Vec<(String, fs::Metadata)>> {
-    list_tree_unless(dir, &std::sync::atomic::AtomicBool::new(false))
+    list_below(dir, "")
 }
 
-/// [`list_tree`], giving up (with an `Interrupted` error) once `stop` is set. Folders are
-/// listed in parallel.
-pub(crate) fn list_tree_unless(
-    dir: &Path,
-    stop: &std::sync::atomic::AtomicBool,
-) -> std::io::Result<Vec<(String, fs::Metadata)>> {
-    list_below(dir, "", stop)
-}
-
-fn list_below(
-    dir: &Path,
-    prefix: &str,
-    stop: &std::sync::atomic::AtomicBool,
-) -> std::io::Result<Vec<(String, fs::Metadata)>> {
-    if stop.load(std::sync::atomic::Ordering::Relaxed) {
-        return Err(std::io::ErrorKind::Interrupted.into());
-    }
+/// [`list_tree`] below `prefix`; folders are listed in parallel.
+fn list_below(dir: &Path, prefix: &str) -> std::io::Result<Vec<(String, fs::Metadata)>> {
     let mut out = Vec::new();
     let mut folders = Vec::new();
     for e in fs::read_dir(dir)? {
@@ -591,7 +576,7 @@ fn list_below(
     }
     let below: Vec<_> = folders
         .par_iter()
-        .map(|(path, rel)| list_below(path, rel, stop))
+        .map(|(path, rel)| list_below(path, rel))
         .collect();
     for b in below {
         out.extend(b?);
