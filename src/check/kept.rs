@@ -8,7 +8,7 @@
 //! cut short is never taken as whole. Free text is [`escape`]d.
 
 use super::CheckCache;
-use crate::build::lines::{escape, unescape};
+use crate::build::lines::{escape, hex, unescape, unhex};
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -102,12 +102,11 @@ fn parse(text: &str, identity: &str) -> Option<Reports> {
         match fields.next()? {
             "R" => {
                 reports.extend(current.take());
+                // the organisation's folder last: its name may hold a tab
+                let mut fields = line.splitn(4, '\t').skip(1);
                 let year = fields.next()?.parse().ok()?;
                 let key = unhex(fields.next()?)?;
                 let org = unescape(fields.next()?)?;
-                if fields.next().is_some() {
-                    return None;
-                }
                 current = Some(((org, year), (key, Diagnostics::new())));
             }
             "D" => {
@@ -161,24 +160,6 @@ fn rule_name(name: &str) -> Option<&'static str> {
     Some(n)
 }
 
-fn hex(key: &[u8; 32]) -> String {
-    key.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
-fn unhex(s: &str) -> Option<[u8; 32]> {
-    if s.len() != 64 || !s.is_ascii() {
-        return None;
-    }
-    let mut key = [0u8; 32];
-    for (i, b) in key.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(key)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,6 +195,10 @@ mod tests {
             .unwrap()
             .1
             .push(odd);
+        // an organisation folder whose name holds a tab (regression: the whole file was
+        // refused, so every report was checked again on every run)
+        let entry = cache.reports.values().next().unwrap().clone();
+        cache.reports.insert(("six\tia".to_string(), 2024), entry);
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("check");
         cache.save(&file, "nianbao 1\tx").unwrap();

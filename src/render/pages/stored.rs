@@ -10,7 +10,7 @@
 
 use super::{Memo, RenderMemo};
 use crate::build::inputs::write_cache_file;
-use crate::build::lines::{escape, unescape};
+use crate::build::lines::{escape, hex, push_hex, unescape, unhex};
 use crate::output::{InPlace, OutputFile};
 use std::collections::HashMap;
 use std::fs;
@@ -51,38 +51,6 @@ const RECORD_HEADER: &str = "nianbao page record 2";
 pub fn made_by(head: &[u8], identity: &str) -> bool {
     let mut lines = head.split(|b| *b == b'\n');
     lines.next() == Some(RECORD_HEADER.as_bytes()) && lines.next() == Some(identity.as_bytes())
-}
-
-fn hex(k: &[u8; 32]) -> String {
-    let mut out = String::with_capacity(64);
-    push_hex(&mut out, k);
-    out
-}
-
-fn push_hex(out: &mut String, k: &[u8; 32]) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for b in k {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-}
-
-fn unhex(s: &str) -> Option<[u8; 32]> {
-    let nibble = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    };
-    let s = s.as_bytes();
-    if s.len() != 64 {
-        return None;
-    }
-    let mut k = [0u8; 32];
-    for (i, b) in k.iter_mut().enumerate() {
-        *b = (nibble(s[2 * i])? << 4) | nibble(s[2 * i + 1])?;
-    }
-    Some(k)
 }
 
 /// The first line of a file of search tokens (see [`tokens_path`]).
