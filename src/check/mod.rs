@@ -51,32 +51,19 @@ pub fn check_site_cached(site: &Site, cache: &mut CheckCache) -> Diagnostics {
 fn check_site_with(site: &Site, cache: Option<&mut CheckCache>) -> Diagnostics {
     let outputs = crate::render::urls::site_paths(site);
     // what every report's rules read besides the report and its previous year: the output
-    // paths (links), the deadline, and the organisations (a misnamed one in `summary_of` is
-    // told the nearest names)
+    // paths (links; an organisation page's among them, so the organisations too, whose names
+    // a misnamed `summary_of` entry is told) and the deadline
     let common = cache.as_ref().map(|_| {
         let mut paths: Vec<&String> = outputs.iter().collect();
         paths.sort();
         let mut h = Sha256::new();
         h.update(format!("{:?}\n", site.config.deadline));
-        for p in paths.into_iter().chain(site.orgs.keys()) {
+        for p in paths {
             h.update(p.as_bytes());
             h.update(b"\0");
         }
         h.finalize()
     });
-    // each report's sources hashed once (a report's key reads its previous year's too)
-    let source_hashes: HashMap<(&str, u16), [u8; 32]> = match common {
-        Some(_) => site
-            .reports
-            .par_iter()
-            .map(|r| ((r.org.as_str(), r.year), sources_hash(r)))
-            .collect(),
-        None => HashMap::new(),
-    };
-    let sources_of = |r: Option<&Report>| {
-        r.and_then(|r| source_hashes.get(&(r.org.as_str(), r.year)))
-            .map_or([0; 32], |h| *h)
-    };
     let old = cache.as_ref().map(|c| &c.reports);
     let per_report: Vec<(Diagnostics, Option<[u8; 32]>, bool)> = site
         .reports
@@ -92,8 +79,8 @@ fn check_site_with(site: &Site, cache: Option<&mut CheckCache>) -> Diagnostics {
                     h.update(s);
                 };
                 part(r.title.as_bytes());
-                part(&sources_of(Some(r)));
-                part(&sources_of(last));
+                part(&sources_hash(Some(r)));
+                part(&sources_hash(last));
                 // a report compiled from others (`summary_of`) is checked against their sum:
                 // what the summary reads of them (settings, same year's report) is its input too
                 for (id, _) in r.front.summary_of.iter().flatten() {
@@ -103,7 +90,7 @@ fn check_site_with(site: &Site, cache: Option<&mut CheckCache>) -> Diagnostics {
                     part(id.as_bytes());
                     part(org.as_deref().unwrap_or("\0").as_bytes());
                     let same_year = site.reports_of(id).find(|x| x.year == r.year);
-                    part(&sources_of(same_year));
+                    part(&sources_hash(same_year));
                 }
                 let key: [u8; 32] = h.finalize().into();
                 key
@@ -145,12 +132,15 @@ fn check_site_with(site: &Site, cache: Option<&mut CheckCache>) -> Diagnostics {
     out
 }
 
-/// The hash of what a report's check reads of its files (for the cache key).
-fn sources_hash(r: &Report) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(r.markdown.sha256());
-    h.update(r.tables_src.sha256());
-    h.finalize().into()
+/// The hash of what a report's check reads of its files (for the cache key; each file's own
+/// hash is taken once, see [`crate::diagnostics::SourceFile::sha256`]), or zeros for no report.
+fn sources_hash(r: Option<&Report>) -> [u8; 32] {
+    r.map_or([0; 32], |r| {
+        let mut h = Sha256::new();
+        h.update(r.markdown.sha256());
+        h.update(r.tables_src.sha256());
+        h.finalize().into()
+    })
 }
 
 fn check_report(site: &Site, r: &Report, outputs: &HashSet<String>) -> Diagnostics {
@@ -281,17 +271,15 @@ mod cache_tests {
         assert_eq!(show(&check_site_cached(&site, &mut cache)), fresh);
     }
 
-    /// A 本级政府 report compiled from others (`summary_of`) is checked against their sum: when
-    /// one of them changes, so do its findings, though its own files did not (regression: the
-    /// preview kept its findings from before).
-    #[test]
-    fn a_cached_check_follows_the_reports_a_summary_adds_up() {
+    /// The sample's report copied to the organisations `ids` (named "<id>机关"), the one of
+    /// `county` summing the organisations `summed`; the organisations `empty` have no report.
+    fn summed_site(ids: &[&str], empty: &[&str], summed: &[&str]) -> Site {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let sample = crate::content::load_site(root).site.unwrap();
         let (org, report) = (sample.orgs.values().next().unwrap(), &sample.reports[0]);
         let mut orgs = std::collections::BTreeMap::new();
         let mut reports = Vec::new();
-        for id in ["a", "b", "county"] {
+        for &id in ids.iter().chain(empty) {
             let mut config = org.config.clone();
             config.name = format!("{id}机关");
             let org = crate::content::Org {
@@ -299,15 +287,42 @@ mod cache_tests {
                 config,
             };
             orgs.insert(id.to_string(), org);
+            if empty.contains(&id) {
+                continue;
+            }
             let mut r = report.clone();
             r.org = id.to_string();
             if id == "county" {
-                r.front.summary_of = Some(vec![("a".into(), 0..0), ("b".into(), 0..0)]);
+                r.front.summary_of = Some(summed.iter().map(|s| (s.to_string(), 0..0)).collect());
             }
             reports.push(r);
         }
-        let mut site =
-            crate::content::Site::new(sample.root.clone(), sample.config.clone(), orgs, reports);
+        Site::new(sample.root.clone(), sample.config.clone(), orgs, reports)
+    }
+
+    /// A misnamed `summary_of` entry is told the nearest of the site's organisations: adding
+    /// one (without reports) changes the finding, cached or not (the organisation pages'
+    /// paths are in every report's key).
+    #[test]
+    fn a_cached_check_follows_the_organisations() {
+        let show = |d: &Diagnostics| format!("{d:?}");
+        let mut cache = CheckCache::default();
+        let site = summed_site(&["a", "county"], &[], &["a", "xiangzhen"]);
+        let before = check_site_cached(&site, &mut cache);
+        assert_eq!(show(&before), show(&check_site(&site)));
+        let site = summed_site(&["a", "county"], &["xiangzhe"], &["a", "xiangzhen"]);
+        let after = check_site_cached(&site, &mut cache);
+        assert_eq!(show(&after), show(&check_site(&site)));
+        assert_ne!(show(&after), show(&before));
+        assert!(show(&after).contains("xiangzhe"), "{after:?}");
+    }
+
+    /// A 本级政府 report compiled from others (`summary_of`) is checked against their sum: when
+    /// one of them changes, so do its findings, though its own files did not (regression: the
+    /// preview kept its findings from before).
+    #[test]
+    fn a_cached_check_follows_the_reports_a_summary_adds_up() {
+        let mut site = summed_site(&["a", "b", "county"], &[], &["a", "b"]);
         let show = |d: &Diagnostics| format!("{d:?}");
         let mut cache = CheckCache::default();
         let before = check_site_cached(&site, &mut cache);
