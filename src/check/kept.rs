@@ -173,11 +173,7 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut site = crate::content::load_site(root).site.unwrap();
         // a finding with a caret line, and free text that needs escaping
-        let at = site.reports[0].body_offset;
-        let mut text = site.reports[0].markdown.text.clone();
-        text.insert_str(at, "联系人手机 13812345678。\n\n");
-        site.reports[0].markdown =
-            crate::diagnostics::SourceFile::new(site.reports[0].markdown.path.clone(), text);
+        site.reports[0].insert_paragraph("联系人手机 13812345678。");
         let mut cache = CheckCache::default();
         let fresh = format!("{:?}", check_site(&site));
         assert_eq!(format!("{:?}", check_site_cached(&site, &mut cache)), fresh);

@@ -260,10 +260,7 @@ mod cache_tests {
         assert_eq!(show(&check_site_cached(&site, &mut cache)), fresh);
         // a personal-data finding appears when the narrative changes, and goes again
         let original = site.reports[0].markdown.clone();
-        let at = site.reports[0].body_offset;
-        let mut text = original.text.clone();
-        text.insert_str(at, "联系人手机 13812345678。\n\n");
-        site.reports[0].markdown = crate::diagnostics::SourceFile::new(original.path.clone(), text);
+        site.reports[0].insert_paragraph("联系人手机 13812345678。");
         let edited = check_site_cached(&site, &mut cache);
         assert_eq!(show(&edited), show(&check_site(&site)));
         assert_ne!(show(&edited), fresh);

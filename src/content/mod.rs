@@ -81,6 +81,15 @@ impl Report {
     pub fn body(&self) -> &str {
         &self.markdown.text[self.body_offset..]
     }
+
+    /// The report with `paragraph` put first in its narrative, as an edit of report.md
+    /// would (a new `SourceFile`: its text is not changed in place). For tests.
+    #[cfg(test)]
+    pub fn insert_paragraph(&mut self, paragraph: &str) {
+        let mut text = self.markdown.text.clone();
+        text.insert_str(self.body_offset, &format!("{paragraph}\n\n"));
+        self.markdown = crate::diagnostics::SourceFile::new(self.markdown.path.clone(), text);
+    }
     pub fn archived(&self) -> bool {
         self.front.archived
     }

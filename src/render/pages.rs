@@ -1429,11 +1429,7 @@ mod memo_tests {
         assert_eq!((memo.reused, memo.rendered), (pages, 0));
 
         // a changed narrative: its page and the search index are made again, nothing else
-        let r = &mut site.reports[0];
-        let at = r.body_offset;
-        let mut text = r.markdown.text.clone();
-        text.insert_str(at, "补充一段正文（测试）。\n\n");
-        r.markdown = crate::diagnostics::SourceFile::new(r.markdown.path.clone(), text);
+        site.reports[0].insert_paragraph("补充一段正文（测试）。");
         let changed = render_site_memo(&site, &theme, &opts, &mut memo).unwrap();
         assert_eq!((memo.reused, memo.rendered), (pages - 2, 2));
         assert_eq!(changed, render_site(&site, &theme, &opts).unwrap());
