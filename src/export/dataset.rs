@@ -6,6 +6,7 @@
 use crate::content::{Report, Site};
 use crate::tables::{ReportTables, Value};
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// The reports in the documented order: organisation folder name, then year.
 pub fn report_order(site: &Site) -> Vec<&Report> {
@@ -74,38 +75,82 @@ const HEADER: [&str; 10] = [
     "org", "org_name", "kind", "year", "format", "table", "row", "column", "label", "value",
 ];
 
-/// `data/all.csv` (UTF-8 with BOM, CRLF, a header row of the column names) from its rows,
-/// the CSV parts of [`report_parts`] (in order).
-/// `len` is the parts' total length (the file is made in one allocation); parts given as
-/// owned strings are freed as soon as they are copied.
-pub fn csv_file<S: AsRef<str>>(parts: impl IntoIterator<Item = S>, len: usize) -> Vec<u8> {
-    let mut out = String::with_capacity(len + 128);
-    out.push('\u{feff}');
-    super::csv::line(&mut out, &HEADER);
-    for p in parts {
-        out.push_str(p.as_ref());
-    }
-    out.into_bytes()
+/// How a data file is made of its reports' parts (see [`report_parts`]): what comes before
+/// them, between two parts that are not empty, and after them. `data/all.csv` and
+/// `data/all.json` are made by [`DataFile::join`] alone, whether from parts made now or from
+/// parts of the last build's file (`build` after an edit).
+pub struct DataFile {
+    prefix: String,
+    separator: &'static [u8],
+    suffix: &'static [u8],
 }
 
-/// `data/all.json` (an array of objects with the same fields; numbers as JSON numbers, text
-/// and blank cells as strings) from its items, the JSON parts of [`report_parts`] (in order).
-/// `len` (the parts' total length plus one per part) and the parts as for [`csv_file`].
-pub fn json_file<S: AsRef<str>>(parts: impl IntoIterator<Item = S>, len: usize) -> Vec<u8> {
-    let mut out = String::with_capacity(len + 4);
-    out.push('[');
-    for p in parts {
-        let p = p.as_ref();
-        if p.is_empty() {
-            continue;
+impl DataFile {
+    /// `data/all.csv`: UTF-8 with BOM, CRLF, a header row of the column names, then the rows.
+    pub fn csv() -> DataFile {
+        let mut prefix = String::from('\u{feff}');
+        super::csv::line(&mut prefix, &HEADER);
+        DataFile {
+            prefix,
+            separator: b"",
+            suffix: b"",
         }
-        if out.len() > 1 {
-            out.push(',');
-        }
-        out.push_str(p);
     }
-    out.push_str("]\n");
-    out.into_bytes()
+
+    /// `data/all.json`: an array of objects with the same fields (numbers as JSON numbers,
+    /// text and blank cells as strings).
+    pub fn json() -> DataFile {
+        DataFile {
+            prefix: "[".into(),
+            separator: b",",
+            suffix: b"]\n",
+        }
+    }
+
+    /// The file of `parts` (in order) whose lengths add up to `len` (it is made in one
+    /// allocation; parts given as owned strings are freed as soon as they are copied), and
+    /// where each part is in it (an empty part: an empty range where it would be).
+    pub fn join<S: AsRef<[u8]>>(
+        &self,
+        parts: impl IntoIterator<Item = S>,
+        len: usize,
+    ) -> (Vec<u8>, Vec<Range<usize>>) {
+        let mut out = Vec::with_capacity(self.prefix.len() + len + self.suffix.len());
+        out.extend_from_slice(self.prefix.as_bytes());
+        let mut at = Vec::new();
+        for p in parts {
+            let p = p.as_ref();
+            if !p.is_empty() && out.len() > self.prefix.len() {
+                out.extend_from_slice(self.separator);
+            }
+            let start = out.len();
+            out.extend_from_slice(p);
+            at.push(start..out.len());
+        }
+        out.extend_from_slice(self.suffix);
+        (out, at)
+    }
+}
+
+/// A part given as text, for [`DataFile::join`].
+struct Text<S>(S);
+
+impl<S: AsRef<str>> AsRef<[u8]> for Text<S> {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_ref().as_bytes()
+    }
+}
+
+/// `data/all.csv` from its rows, the CSV parts of [`report_parts`] (in order); `len` is their
+/// total length (see [`DataFile::join`]).
+pub fn csv_file<S: AsRef<str>>(parts: impl IntoIterator<Item = S>, len: usize) -> Vec<u8> {
+    DataFile::csv().join(parts.into_iter().map(Text), len).0
+}
+
+/// `data/all.json` from its items, the JSON parts of [`report_parts`] (in order); `len` is
+/// their total length plus one per part (see [`DataFile::join`]).
+pub fn json_file<S: AsRef<str>>(parts: impl IntoIterator<Item = S>, len: usize) -> Vec<u8> {
+    DataFile::json().join(parts.into_iter().map(Text), len).0
 }
 
 /// The part of `data/all.csv` (its lines, without the header) and of `data/all.json` (its

@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 mod county;
+mod data_layout;
 mod index_update;
 mod stored;
 pub use stored::{StoredMemo, made_by as record_made_by};
@@ -44,6 +45,9 @@ pub struct RenderMemo {
     /// Parts of the site-wide files, per report page path, under a hash of their inputs:
     /// its rows of `data/all.csv` and `data/all.json`, and its search tokens.
     data_rows: Parts<(String, String)>,
+    /// Where each report's part is in the data files this render made, by file path: what
+    /// `build` records of them instead of the parts (see `data_layout`).
+    data_layouts: HashMap<String, data_layout::Layout>,
     search_tokens: Parts<search::TokenSet>,
     /// The SHA-256 of every file above, by path (for `SHA256SUMS`).
     hashes: HashMap<String, String>,
@@ -119,6 +123,7 @@ struct Sources {
     markdown: [u8; 32],
     /// report.md's front matter.
     front: [u8; 32],
+    /// tables.toml's values ([`ReportTables::values_sha256`]): a comment changes no page.
     tables: [u8; 32],
 }
 
@@ -127,7 +132,7 @@ impl Sources {
         Sources {
             markdown: r.markdown.sha256(),
             front: digest(&[&r.markdown.text.as_bytes()[..r.body_offset]]),
-            tables: r.tables_src.sha256(),
+            tables: r.tables.values_sha256(),
         }
     }
 }
@@ -666,6 +671,15 @@ impl Ctx<'_> {
             return Ok(OutputFile::clone(&file));
         }
         let file = make()?;
+        self.made(path, key, &file);
+        Ok(file)
+    }
+
+    /// Put `file`, made now under `key`, in the memo (with its hash, unless unhashed).
+    fn made(&self, path: &str, key: [u8; 32], file: &OutputFile) {
+        let Some(m) = self.memo.as_ref() else {
+            return;
+        };
         let hash = (!m.unhashed).then(|| file.sha256());
         let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(hash) = hash {
@@ -674,7 +688,6 @@ impl Ctx<'_> {
         new.pages
             .insert(path.to_string(), (key, Arc::new(file.clone())));
         new.rendered += 1;
-        Ok(file)
     }
 
     /// One part per report of a site-wide file, each made by `make` or (with a memo) reused
@@ -1435,13 +1448,27 @@ mod memo_tests {
         assert_eq!(changed, render_site(&site, &theme, &opts).unwrap());
         assert_ne!(changed, full);
 
-        // a changed figure: the site-wide pages that show it are made again too
+        // a comment in tables.toml: the same values, nothing is made again
         let r = &mut site.reports[0];
         let text = format!("{}\n# 注释（测试）\n", r.tables_src.text);
         r.tables_src = crate::diagnostics::SourceFile::new(r.tables_src.path.clone(), text);
         let commented = render_site_memo(&site, &theme, &opts, &mut memo).unwrap();
-        assert_eq!(commented, render_site(&site, &theme, &opts).unwrap());
-        assert!(memo.rendered >= 1, "{}", memo.rendered);
+        assert_eq!(commented, changed);
+        assert_eq!((memo.reused, memo.rendered), (pages, 0));
+
+        // a changed figure: its report page, the data files and the site-wide pages that
+        // show it are made again
+        let ReportTables::National { tables, .. } = &mut site.reports[0].tables else {
+            panic!("the sample's newest report is in a national format");
+        };
+        let cell = &mut tables[0].rows[0].cells[0].value;
+        *cell = crate::tables::Value::Int(cell.rule_value().unwrap_or(0) + 1);
+        let refigured = render_site_memo(&site, &theme, &opts, &mut memo).unwrap();
+        assert_eq!(refigured, render_site(&site, &theme, &opts).unwrap());
+        assert_ne!(refigured, commented);
+        // the report page, data/all.csv and data/all.json at least
+        assert!(memo.rendered >= 3, "{}", memo.rendered);
+        assert!(memo.rendered < pages / 2, "{} of {pages}", memo.rendered);
 
         // another site title: every page again, the search tokens of the reports reused
         let (path, (_, tokens)) = memo.search_tokens.iter().next().unwrap();

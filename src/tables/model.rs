@@ -201,6 +201,84 @@ impl ReportTables {
     }
 }
 
+impl ReportTables {
+    /// The SHA-256 of the tables' values alone: the format, every cell (its value and whether
+    /// nianbao computed it) and the custom tables' titles and spans. Every page and data file
+    /// shows tables.toml through these, so the pages are kept under this hash, and a comment
+    /// or a change of layout in the file (which moves only the byte ranges kept for the
+    /// diagnostics) renders nothing again.
+    pub fn values_sha256(&self) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        /// Each field with its length first, so that no two sets of values write the same
+        /// bytes.
+        struct W(Sha256);
+        impl W {
+            fn bytes(&mut self, b: &[u8]) {
+                self.0.update((b.len() as u64).to_le_bytes());
+                self.0.update(b);
+            }
+            fn len(&mut self, n: usize) {
+                self.0.update((n as u64).to_le_bytes());
+            }
+            fn value(&mut self, v: &Value) {
+                match v {
+                    Value::Int(i) => {
+                        self.0.update([0]);
+                        self.0.update(i.to_le_bytes());
+                    }
+                    Value::Decimal(s) => {
+                        self.0.update([1]);
+                        self.bytes(s.as_bytes());
+                    }
+                    Value::Blank => self.0.update([2]),
+                    Value::Text(s) => {
+                        self.0.update([3]);
+                        self.bytes(s.as_bytes());
+                    }
+                }
+            }
+            fn grid(&mut self, rows: &[Vec<CustomCell>]) {
+                self.len(rows.len());
+                for row in rows {
+                    self.len(row.len());
+                    for c in row {
+                        self.value(&c.value);
+                        self.0.update(c.colspan.to_le_bytes());
+                        self.0.update(c.rowspan.to_le_bytes());
+                    }
+                }
+            }
+        }
+        let mut w = W(Sha256::new());
+        w.bytes(self.format_id().as_bytes());
+        match self {
+            ReportTables::National { tables, .. } => {
+                w.len(tables.len());
+                for t in tables {
+                    w.bytes(t.def.key.as_bytes());
+                    w.len(t.rows.len());
+                    for row in &t.rows {
+                        w.len(row.cells.len());
+                        for c in &row.cells {
+                            w.value(&c.value);
+                            w.0.update([u8::from(c.computed)]);
+                        }
+                    }
+                }
+            }
+            ReportTables::Custom(tables) => {
+                w.len(tables.len());
+                for t in tables {
+                    w.bytes(t.title.as_bytes());
+                    w.grid(&t.header);
+                    w.grid(&t.rows);
+                }
+            }
+        }
+        w.0.finalize().into()
+    }
+}
+
 fn insert_dotted(
     obj: &mut serde_json::Map<String, serde_json::Value>,
     key: &str,

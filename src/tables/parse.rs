@@ -715,6 +715,53 @@ mod tests {
     }
 
     #[test]
+    fn the_values_hash_follows_values_not_layout() {
+        let hash = |text: &str| {
+            let (t, d) = parse(text, false);
+            assert!(
+                d.iter()
+                    .all(|d| d.severity != crate::diagnostics::Severity::Error),
+                "{d:?}"
+            );
+            t.unwrap().values_sha256()
+        };
+        let text = crate::scaffold::zero_tables(&crate::tables::national::FORMAT_2021);
+        let base = hash(&text);
+        // a comment, blank lines, spaces: the same values
+        let relaid = format!("# 说明\n\n{}", text.replace(" = [", " =   ["));
+        assert_ne!(relaid, text);
+        assert_eq!(hash(&relaid), base);
+        // one value changed, or written as text: another hash
+        let one = "received = [0, 0, 0, 0, 0, 0, 0]";
+        assert!(text.contains(one));
+        assert_ne!(
+            hash(&text.replacen(one, "received = [1, 0, 0, 0, 0, 0, 1]", 1)),
+            base
+        );
+        // another format with the same cells: another hash
+        let custom = |cell: &str| {
+            format!(
+                "format = \"custom\"\n[[tables]]\ntitle = \"表\"\nheader = [[{cell}, \"b\"]]\nrows = [[1, 2]]\n"
+            )
+        };
+        let plain = hash(&custom("\"a\""));
+        assert_eq!(hash(&format!("{}# 注\n", custom("\"a\""))), plain);
+        assert_ne!(hash(&custom("\"ab\"")), plain);
+        // a number written as text
+        assert_ne!(
+            hash(&custom("\"a\"").replace("[[1, 2]]", "[[\"1\", 2]]")),
+            plain
+        );
+        // a span is a value of the table as printed
+        assert_ne!(
+            hash(
+                &custom("{ text = \"a\", rowspan = 2 }").replace("rows = [[1, 2]]", "rows = [[2]]")
+            ),
+            plain
+        );
+    }
+
+    #[test]
     fn custom_widths_account_for_spans() {
         let cell = |c, r| CustomCell {
             value: Value::Blank,

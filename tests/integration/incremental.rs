@@ -197,6 +197,46 @@ fn build_renders_again_only_the_pages_whose_inputs_changed() {
     assert_eq!((n, m), (8, all - 8), "{log}");
     assert_clean(&site, "tables edit");
 
+    // the data files were made from the unchanged reports' parts of the last ones, where
+    // the layout recorded beside the page record says they are
+    let layouts = std::fs::read_dir(site.path(".nianbao-cache/pages"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "data"))
+        .expect("the data files' layout is recorded");
+    let recorded = std::fs::read_to_string(&layouts).unwrap();
+    assert!(
+        recorded.contains("\t2023/ceshizhen/index.html\n"),
+        "{recorded}"
+    );
+    for (step, figure) in [("another figure", "3"), ("a figure, no layout", "4")] {
+        if step.ends_with("no layout") {
+            // a layout cut short is not used: the data files are made whole
+            std::fs::write(&layouts, &recorded[..recorded.len() / 2]).unwrap();
+        }
+        let text = site.read(tables);
+        let at = text.find("review = [").unwrap();
+        let line_end = at + text[at..].find('\n').unwrap();
+        site.write(
+            tables,
+            format!(
+                "{}review = [{figure}, 0, 0, 0, {figure}]{}",
+                &text[..at],
+                &text[line_end..]
+            ),
+        );
+        let (n, m, log) = verbose_build(&site);
+        assert_eq!((n, m), (8, all - 8), "{step}: {log}");
+        assert!(site.out("data/all.csv").contains("ceshizhen"), "{step}");
+        assert_clean(&site, step);
+    }
+
+    // a comment and blank lines in tables.toml: the same figures, nothing is made again
+    site.write(tables, format!("# 注释（测试）\n\n{}", site.read(tables)));
+    let (n, m, log) = verbose_build(&site);
+    assert_eq!((n, m), (0, all), "{log}");
+    assert_clean(&site, "comment in tables.toml");
+
     // an organisation renamed: its pages and the site-wide ones, not the other's reports
     let org = "content/shiliju/org.toml";
     site.write(
@@ -301,6 +341,12 @@ fn downloads_come_from_the_cache_until_their_inputs_change() {
         built == snapshot(&again),
         "damaged cache changed the output"
     );
+    assert_eq!(names(&cache), second);
+
+    // a comment in tables.toml: the same figures, no document is made again
+    let tables = "content/ceshizhen/2023/tables.toml";
+    site.write(tables, format!("# 注释（测试）\n{}", site.read(tables)));
+    site.run(&["build"]).expect_code(0);
     assert_eq!(names(&cache), second);
 
     // the theme's PDF template is an input of the PDFs only

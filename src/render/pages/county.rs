@@ -430,25 +430,32 @@ impl Ctx<'_> {
     pub(super) fn data_files(&self) -> Result<Vec<OutputFile>> {
         let site = self.site;
         let reports = dataset::report_order(site);
+        let key = |r: &Report| {
+            let org = site
+                .org(&r.org)
+                .map(|o| serde_json::to_string(&o.config).unwrap_or_default())
+                .unwrap_or_default();
+            let src = self.sources(r);
+            digest(&[
+                r.org.as_bytes(),
+                &r.year.to_le_bytes(),
+                org.as_bytes(),
+                &src.front,
+                &src.tables,
+            ])
+        };
+        // `build`: the parts are not kept, but where they are in its files
+        if let Some(m) = self.memo.as_ref()
+            && m.new.lock().unwrap_or_else(|e| e.into_inner()).lean
+        {
+            return self.data_files_recorded(m, &reports, key);
+        }
         let rows = self.parts(
             &reports,
             false,
             |m| &m.data_rows,
             |m| &mut m.data_rows,
-            |r| {
-                let org = site
-                    .org(&r.org)
-                    .map(|o| serde_json::to_string(&o.config).unwrap_or_default())
-                    .unwrap_or_default();
-                let src = self.sources(r);
-                digest(&[
-                    r.org.as_bytes(),
-                    &r.year.to_le_bytes(),
-                    org.as_bytes(),
-                    &src.front,
-                    &src.tables,
-                ])
-            },
+            key,
             |r| Arc::new(dataset::report_parts(site, r)),
         );
         let keys: Vec<&[u8]> = rows.iter().map(|(k, _)| k.as_slice()).collect();

@@ -8,6 +8,7 @@
 //! is taken from the output only when its size is the recorded one and it was not modified
 //! after `SHA256SUMS` was written (a file edited by hand is rendered again).
 
+use super::data_layout::{Layout, layouts_path, layouts_text};
 use super::{Memo, RenderMemo};
 use crate::build::inputs::write_cache_file;
 use crate::build::lines::{escape, hex, push_hex, unescape, unhex};
@@ -27,6 +28,8 @@ type Sizes = Vec<(String, u64)>;
 /// The keys of an earlier build, with where its files are.
 #[derive(Debug)]
 pub(super) struct Stored {
+    /// Where the record is.
+    pub(super) record: PathBuf,
     /// The output folder the files are in.
     out: PathBuf,
     /// When its `SHA256SUMS` was written: a file modified later is not taken.
@@ -137,6 +140,7 @@ impl RenderMemo {
             ..RenderMemo::default()
         };
         let mut stored = Stored {
+            record: record.to_path_buf(),
             out: out.to_path_buf(),
             written,
             pages: HashMap::new(),
@@ -197,9 +201,19 @@ impl RenderMemo {
             || tokens_text(identity, &self.search_tokens),
             || self.record_text(identity, sums),
         );
+        // the layouts of the data files made (those kept keep theirs)
+        let mut layouts: Vec<(&str, &str, &Layout)> = self
+            .data_layouts
+            .iter()
+            .filter_map(|(path, layout)| {
+                Some((path.as_str(), self.hashes.get(path)?.as_str(), layout))
+            })
+            .collect();
+        layouts.sort_unstable_by_key(|l| l.0);
         Ok(StoredMemo {
             tokens,
             record: record?.into_bytes(),
+            layouts: (!layouts.is_empty()).then(|| layouts_text(&layouts)),
         })
     }
 
@@ -262,13 +276,22 @@ impl RenderMemo {
 pub struct StoredMemo {
     tokens: String,
     record: Vec<u8>,
+    /// The layouts of the data files this build made, if it made any (see `data_layout`).
+    layouts: Option<String>,
 }
 
 impl StoredMemo {
-    /// Save it at `record` (and its search tokens beside it), each file written atomically.
+    /// Save it at `record` (and its search tokens and data layouts beside it), each file
+    /// written atomically.
     pub fn save(self, record: &Path) -> std::io::Result<()> {
         let (tokens, text) = rayon::join(
-            || write_cache_file(&tokens_path(record), self.tokens.as_bytes()),
+            || {
+                let layouts = match &self.layouts {
+                    Some(l) => write_cache_file(&layouts_path(record), l.as_bytes()),
+                    None => Ok(()),
+                };
+                write_cache_file(&tokens_path(record), self.tokens.as_bytes()).and(layouts)
+            },
             || write_cache_file(record, &self.record),
         );
         tokens.and(text)
