@@ -256,4 +256,24 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        /// Any layout (report paths with tabs, line breaks and backslashes) is read back as
+        /// written; any text at all is read without a panic.
+        #[test]
+        fn layouts_round_trip_and_any_text_is_read_safely(
+            parts in proptest::collection::vec(("[a-z/\t\n\r\\\\é年]{0,12}", 0usize..1 << 40, 0usize..1 << 20), 0..8),
+            junk in "(F|\t|[0-9a-f]|\n|end|nianbao data layout 1|data/all.csv|x){0,40}",
+        ) {
+            let layout: Layout = parts
+                .into_iter()
+                .enumerate()
+                .map(|(i, (path, start, len))| (path, ([i as u8; 32], start..start + len)))
+                .collect();
+            let text = layouts_text(&[("data/all.csv", "ab", &layout)]);
+            proptest::prop_assert_eq!(parse_layout(&text, "data/all.csv", "ab"), Some(layout));
+            let _ = parse_layout(&junk, "data/all.csv", "ab");
+            let _ = parse_layout(&format!("{text}{junk}"), "data/all.csv", "ab");
+        }
+    }
 }
