@@ -8,6 +8,7 @@ mod integration {
     pub mod incremental;
     pub mod realworld;
     pub mod reliability;
+    pub mod serve_links;
     pub mod serve_soak;
     pub mod theme;
 }

@@ -2,6 +2,7 @@
 //! tell the browser (live reload). Errors show as an overlay over the last good pages.
 
 mod downloads;
+mod linked;
 mod listen;
 mod live;
 pub mod paths;
@@ -12,6 +13,7 @@ use crate::output::MemorySite;
 use crate::render::{RenderMemo, RenderOptions, Theme};
 use anyhow::{Context, Result, anyhow};
 use downloads::Sources;
+use linked::Linked;
 use notify::event::{EventKind, ModifyKind};
 use notify::{PollWatcher, RecommendedWatcher, RecursiveMode, Watcher};
 use notify_debouncer_full::{
@@ -176,7 +178,8 @@ pub fn run(root: &Path, opts: &ServeOptions) -> Result<()> {
         // second would look alike, so it compares the contents too
         let config = notify::Config::default()
             .with_poll_interval(POLL_INTERVAL)
-            .with_compare_contents(true);
+            .with_compare_contents(true)
+            .with_follow_symlinks(false);
         watch::<PollWatcher, _>(&root, opts.debounce, tx, NoCache, config)?
     } else {
         watch::<RecommendedWatcher, _>(
@@ -184,7 +187,8 @@ pub fn run(root: &Path, opts: &ServeOptions) -> Result<()> {
             opts.debounce,
             tx,
             RecommendedCache::new(),
-            notify::Config::default(),
+            // links are followed by `Linked`, only where loading follows them
+            notify::Config::default().with_follow_symlinks(false),
         )?
     };
     {
@@ -192,41 +196,61 @@ pub fn run(root: &Path, opts: &ServeOptions) -> Result<()> {
         let root = root.clone();
         std::thread::spawn(move || {
             let mut watcher = watcher;
-            let relevant = |events: &DebounceEventResult| match events {
+            // the watcher's last errors: the same again (a link the poller cannot follow,
+            // on every look) is no change
+            let mut last_errors: Vec<String> = Vec::new();
+            let mut relevant = |events: &DebounceEventResult, linked: &Linked| match events {
                 // reading the sources (the rebuild itself) is no change
-                Ok(evs) => evs
-                    .iter()
-                    .any(|e| !e.kind.is_access() && e.paths.iter().any(|p| !is_noise(p, &root))),
-                Err(_) => true,
+                Ok(evs) => evs.iter().any(|e| {
+                    !e.kind.is_access()
+                        && e.paths
+                            .iter()
+                            .any(|p| !is_noise(p, &root) || linked.holds(p))
+                }),
+                Err(errors) => {
+                    let errors: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+                    let new = errors != last_errors;
+                    last_errors = errors;
+                    new
+                }
             };
             let tops: Vec<PathBuf> = WATCHED_FOLDERS.iter().map(|d| root.join(d)).collect();
             // the watched folders that events are about themselves
             // (made, removed or renamed: opening it, as every rebuild does, is no such event)
+            // and whether a link or a folder was made or renamed (where links lead is found
+            // again then, not on every save; a link removed leaves its target watched until
+            // then, which costs at most a rebuild that changes nothing)
             let remade = |events: &DebounceEventResult, into: &mut Vec<PathBuf>| {
+                let mut relinked = false;
                 for e in events.iter().flatten() {
-                    if e.kind.is_create()
-                        || e.kind.is_remove()
-                        || matches!(e.kind, EventKind::Modify(ModifyKind::Name(_)))
-                    {
+                    let named = matches!(e.kind, EventKind::Modify(ModifyKind::Name(_)));
+                    if e.kind.is_create() || e.kind.is_remove() || named {
                         into.extend(e.paths.iter().filter(|p| tops.contains(p)).cloned());
                     }
+                    if e.kind.is_create() || named {
+                        relinked |= e.paths.iter().any(|p| {
+                            p.symlink_metadata()
+                                .is_ok_and(|m| m.is_symlink() || m.is_dir())
+                        });
+                    }
                 }
+                relinked
             };
             while let Ok(events) = rx.recv() {
-                let mut wanted = relevant(&events);
+                let mut wanted = relevant(&events, watcher.linked());
                 let mut tops_remade = Vec::new();
-                remade(&events, &mut tops_remade);
+                let mut relinked = remade(&events, &mut tops_remade);
                 // saves that arrived during the last rebuild: one rebuild covers them all
                 while let Ok(more) = rx.try_recv() {
-                    wanted |= relevant(&more);
-                    remade(&more, &mut tops_remade);
+                    wanted |= relevant(&more, watcher.linked());
+                    relinked |= remade(&more, &mut tops_remade);
                 }
                 if !wanted {
                     continue;
                 }
                 // (a failure is the same as at the start, where it stops the preview: here
                 // it is shown and the preview goes on with the watches it has)
-                if let Err(e) = watcher.update(&tops_remade) {
+                if let Err(e) = watcher.update(&tops_remade, relinked) {
                     eprintln!("warning: {e:#}");
                 }
                 let started = Instant::now();
@@ -270,7 +294,12 @@ trait SiteWatch: Send {
     /// those among `remade` (events about the folder itself: removed and made again, or
     /// replaced by another; its watch went with the folder it was on, and a new folder may
     /// have the old one's inode, so it is not told apart by that).
-    fn update(&mut self, remade: &[PathBuf]) -> Result<()>;
+    /// With `relinked` (a link or folder made or renamed), also watch what the site's links
+    /// now lead to (see [`Linked`]) and no longer what they led to.
+    fn update(&mut self, remade: &[PathBuf], relinked: bool) -> Result<()>;
+
+    /// What the site's links lead to, as last found.
+    fn linked(&self) -> &Linked;
 }
 
 /// A debouncer watching the site root (not recursively) and [`WATCHED_FOLDERS`] (recursively).
@@ -279,6 +308,9 @@ struct Watching<T: Watcher, C: FileIdCache> {
     root: PathBuf,
     /// Which of [`WATCHED_FOLDERS`] are being watched.
     watched: [bool; 2],
+    /// What the site's links lead to, and the folders watched (not recursively) for it.
+    linked: Linked,
+    linked_watched: std::collections::BTreeSet<PathBuf>,
 }
 
 impl<T, C> SiteWatch for Watching<T, C>
@@ -286,7 +318,11 @@ where
     T: Watcher + Send + 'static,
     C: FileIdCache + Send + 'static,
 {
-    fn update(&mut self, remade: &[PathBuf]) -> Result<()> {
+    fn linked(&self) -> &Linked {
+        &self.linked
+    }
+
+    fn update(&mut self, remade: &[PathBuf], relinked: bool) -> Result<()> {
         // both folders tried whatever happens to the first; the first failure is the result
         let mut result = Ok(());
         for (dir, watched) in WATCHED_FOLDERS.iter().zip(&mut self.watched) {
@@ -312,6 +348,28 @@ where
                     }
                 }
             }
+        }
+        if relinked {
+            let tops: Vec<PathBuf> = WATCHED_FOLDERS
+                .iter()
+                .filter_map(|d| self.root.join(d).canonicalize().ok())
+                .collect();
+            self.linked = Linked::find(&self.root, &tops);
+            let mut wanted = self.linked.watched();
+            // (watched already, and not to be unwatched: site.toml linked to a file beside it)
+            wanted.remove(&self.root);
+            for gone in self.linked_watched.difference(&wanted) {
+                let _ = self.debouncer.unwatch(gone);
+            }
+            for dir in wanted.difference(&self.linked_watched) {
+                if let Err(e) = self.debouncer.watch(dir, RecursiveMode::NonRecursive)
+                    && result.is_ok()
+                {
+                    result =
+                        Err(anyhow::Error::new(e).context(format!("无法监视 {}", dir.display())));
+                }
+            }
+            self.linked_watched = wanted;
         }
         result
     }
@@ -343,8 +401,10 @@ where
         debouncer,
         root: root.to_path_buf(),
         watched: [false; 2],
+        linked: Linked::default(),
+        linked_watched: Default::default(),
     };
-    watching.update(&[])?;
+    watching.update(&[], true)?;
     Ok(Box::new(watching))
 }
 
