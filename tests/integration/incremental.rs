@@ -168,6 +168,16 @@ fn build_renders_again_only_the_pages_whose_inputs_changed() {
     let site = standard_site();
     let (all, none, log) = verbose_build(&site);
     assert_eq!(none, 0, "{log}");
+    // where the layout of output/'s data files is recorded (before any clean build into
+    // another folder records its own)
+    let layouts: Vec<_> = std::fs::read_dir(site.path(".nianbao-cache/pages"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "data"))
+        .collect();
+    let [layouts] = &layouts[..] else {
+        panic!("one layout of the data files is recorded: {layouts:?}");
+    };
 
     // a narrative edit: its report page and the search index, nothing else
     let md = "content/ceshizhen/2023/report.md";
@@ -199,20 +209,32 @@ fn build_renders_again_only_the_pages_whose_inputs_changed() {
 
     // the data files were made from the unchanged reports' parts of the last ones, where
     // the layout recorded beside the page record says they are
-    let layouts = std::fs::read_dir(site.path(".nianbao-cache/pages"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "data"))
-        .expect("the data files' layout is recorded");
-    let recorded = std::fs::read_to_string(&layouts).unwrap();
+    let recorded = std::fs::read_to_string(layouts).unwrap();
     assert!(
         recorded.contains("\t2023/ceshizhen/index.html\n"),
         "{recorded}"
     );
+    // one data file gone from the output: it is made again, the other kept with its layout
+    std::fs::remove_file(site.path("output/data/all.csv")).unwrap();
+    site.write(tables, format!("{}\n", site.read(tables)));
+    verbose_build(&site);
+    let sections = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with("F\t"))
+            .map(|l| l.rsplit('\t').next().unwrap().to_string())
+            .collect()
+    };
+    let again = std::fs::read_to_string(layouts).unwrap();
+    assert_eq!(
+        sections(&again),
+        ["data/all.csv", "data/all.json"],
+        "{again}"
+    );
+    assert_clean(&site, "a data file deleted");
     for (step, figure) in [("another figure", "3"), ("a figure, no layout", "4")] {
         if step.ends_with("no layout") {
             // a layout cut short is not used: the data files are made whole
-            std::fs::write(&layouts, &recorded[..recorded.len() / 2]).unwrap();
+            std::fs::write(layouts, &recorded[..recorded.len() / 2]).unwrap();
         }
         let text = site.read(tables);
         let at = text.find("review = [").unwrap();

@@ -7,7 +7,9 @@
 //!
 //! The layout is trusted only for the file it was recorded with: it names that file's
 //! SHA-256, which must be the one the page record gives (itself trusted only for the output
-//! it describes, see `stored`), and the file is taken only when it is as the record says.
+//! it describes, see `stored`), and the file is taken only when its size is the recorded
+//! one and it was not modified after the record's build (the rule for every page `build`
+//! takes from its last output).
 
 use super::{Ctx, Memo, digest};
 use crate::build::lines::{escape, push_hex, unescape, unhex};
@@ -65,7 +67,8 @@ fn parse_layout(text: &str, path: &str, sha: &str) -> Option<Layout> {
         let (file_sha, count, file) = (f.next()?, f.next()?, f.next()?);
         let count: usize = count.parse().ok()?;
         let this = file_sha == sha && unescape(file)? == path;
-        let mut layout = Layout::with_capacity(if this { count } else { 0 });
+        // (the count as written bounds nothing: each of its lines takes 64 bytes at least)
+        let mut layout = Layout::with_capacity(if this { count.min(text.len() / 64) } else { 0 });
         for _ in 0..count {
             let line = lines.next()?;
             if !this {
@@ -101,13 +104,18 @@ impl Recorded {
 }
 
 impl Memo {
-    /// The data file at `path` of the recorded build, with the layout recorded for it.
-    fn recorded_data_file(&self, path: &str) -> Option<Recorded> {
+    /// The layout recorded for the data file at `path` of the recorded build.
+    fn recorded_layout(&self, path: &str) -> Option<Layout> {
         let stored = self.old.stored.as_ref()?;
         let sha = self.old.hashes.get(path)?;
         let text = std::fs::read_to_string(layouts_path(&stored.record)).ok()?;
-        let layout = parse_layout(&text, path, sha)?;
-        let (_, bytes) = stored.page_as_recorded(path)?;
+        parse_layout(&text, path, sha)
+    }
+
+    /// The data file at `path` of the recorded build, with the layout recorded for it.
+    fn recorded_data_file(&self, path: &str) -> Option<Recorded> {
+        let layout = self.recorded_layout(path)?;
+        let (_, bytes) = self.old.stored.as_ref()?.page_as_recorded(path)?;
         Some(Recorded { bytes, layout })
     }
 }
@@ -174,29 +182,40 @@ impl Ctx<'_> {
             .map(|p| p.map_or((None, None), |(c, j)| (Some(c), Some(j))))
             .unzip();
         let ((csv_path, csv_file), (json_path, json_file)) = (&files[0], &files[1]);
+        // a file kept while the other is made keeps its layout (the record of layouts is
+        // written whole, from the files of this build)
+        let remade = kept.iter().any(Option::is_none);
         let make = |path: &str,
                     data: &DataFile,
                     kept: &Option<Arc<OutputFile>>,
                     recorded: &Option<Recorded>,
-                    made: Vec<Option<String>>|
+                    made: Vec<Option<String>>,
+                    half: fn((String, String)) -> String|
          -> Result<OutputFile> {
             if let Some(file) = kept {
+                let layout = remade.then(|| m.recorded_layout(path)).flatten();
                 let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
                 new.keep(path, all, file, &m.old);
+                if let Some(layout) = layout {
+                    new.data_layouts.insert(path.to_string(), layout);
+                }
                 return Ok(OutputFile::clone(file));
             }
             let parts: Vec<Part<'_>> = made
                 .into_iter()
                 .zip(&ids)
-                .map(|(made, (id, k))| match made {
-                    Some(s) => Part::Made(s),
-                    // (a part not made is in the recorded file: see `missing`)
-                    None => Part::Kept(
+                .zip(reports)
+                .map(|((made, (id, k)), r)| {
+                    match made.map(Part::Made).or_else(|| {
                         recorded
                             .as_ref()
-                            .and_then(|r| r.part(id, k))
-                            .unwrap_or_default(),
-                    ),
+                            .and_then(|rec| rec.part(id, k))
+                            .map(Part::Kept)
+                    }) {
+                        Some(part) => part,
+                        // (not so: a part not made is in the recorded file, see `missing`)
+                        None => Part::Made(half(dataset::report_parts(self.site, r))),
+                    }
                 })
                 .collect();
             let len = parts.iter().map(|p| p.as_ref().len() + 1).sum();
@@ -213,8 +232,8 @@ impl Ctx<'_> {
             Ok(file)
         };
         let (csv, json) = rayon::join(
-            || make(csv_path, csv_file, &kept[0], &recorded[0], csv),
-            || make(json_path, json_file, &kept[1], &recorded[1], json),
+            || make(csv_path, csv_file, &kept[0], &recorded[0], csv, |p| p.0),
+            || make(json_path, json_file, &kept[1], &recorded[1], json, |p| p.1),
         );
         Ok(vec![csv?, json?])
     }
@@ -243,6 +262,14 @@ mod tests {
             parse_layout(&text, "data/all.json", &"cd".repeat(32)),
             Some(json)
         );
+        // a count far beyond the lines that follow: no allocation of that size, no panic
+        let huge = text.replacen(
+            "\t2\tdata/all.csv",
+            &format!("\t{}\tdata/all.csv", usize::MAX),
+            1,
+        );
+        assert_ne!(huge, text);
+        assert_eq!(parse_layout(&huge, "data/all.csv", &"ab".repeat(32)), None);
         // another file under that name, or another name: none
         assert_eq!(parse_layout(&text, "data/all.csv", &"cd".repeat(32)), None);
         assert_eq!(parse_layout(&text, "data/x.csv", &"ab".repeat(32)), None);
