@@ -213,7 +213,8 @@ impl Ctx<'_> {
                             .map(Part::Kept)
                     }) {
                         Some(part) => part,
-                        // (not so: a part not made is in the recorded file, see `missing`)
+                        // (never, while `missing` says which parts are made: a part
+                        // not made is in the recorded file)
                         None => Part::Made(half(dataset::report_parts(self.site, r))),
                     }
                 })
