@@ -13,8 +13,10 @@ pub enum Link {
     Outside,
     /// Back to the folder it is in, or one above.
     Loop,
-    /// Nowhere: its target does not exist (or cannot be resolved).
+    /// Nowhere: its target does not exist.
     Broken,
+    /// Nowhere the system can resolve: links leading to each other, say.
+    Unresolvable,
 }
 
 /// Where the symlink at `link` leads; `canonical_root` is the site's folder, resolved.
@@ -23,7 +25,7 @@ pub fn follow(link: &Path, canonical_root: &Path) -> Link {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Link::Broken,
         // too many levels of links, and the like: it leads nowhere usable
-        Err(_) => return Link::Outside,
+        Err(_) => return Link::Unresolvable,
     };
     if !target.starts_with(canonical_root) {
         return Link::Outside;
@@ -55,6 +57,8 @@ pub const FOLDER_LINK_REFUSED: &str =
 pub fn refusal(link: &Link) -> &'static str {
     match link {
         Link::Loop => "符号链接指向它所在的文件夹或其上级（循环），已拒绝读取",
+        Link::Broken => "符号链接指向的文件或文件夹不存在（链接已失效），已拒绝读取",
+        Link::Unresolvable => "符号链接无法解析（可能是几个链接互相指向），已拒绝读取",
         _ => "符号链接指向站点文件夹之外，已拒绝读取",
     }
 }
@@ -83,6 +87,15 @@ mod tests {
         assert_eq!(link("top", &root), Link::Loop);
         assert_eq!(link("out", outside.path()), Link::Outside);
         assert_eq!(link("gone", &root.join("nowhere")), Link::Broken);
+        // two links leading to each other (regression: called "outside the site")
+        std::os::unix::fs::symlink(root.join("a/b/ping"), root.join("a/b/pong")).unwrap();
+        assert_eq!(link("ping", &root.join("a/b/pong")), Link::Unresolvable);
+        let messages: std::collections::BTreeSet<&str> =
+            [Link::Outside, Link::Loop, Link::Broken, Link::Unresolvable]
+                .iter()
+                .map(refusal)
+                .collect();
+        assert_eq!(messages.len(), 4);
         std::fs::create_dir(root.join("c")).unwrap();
         assert_eq!(link("side", &root.join("c")), Link::Inside(root.join("c")));
         assert!(resolves_inside(&root.join("a/b/side"), &root));
