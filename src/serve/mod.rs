@@ -67,13 +67,14 @@ pub struct ServeOptions {
 /// Build a generation from the sources; on failure keep `last`'s content and add an overlay.
 /// `memo`: the pages of the previous generations, re-rendered only where their inputs changed;
 /// `loads`: the reports parsed and checked before, again only where their inputs changed.
+/// Also the findings, and the error of a render that failed (a template's, say).
 fn build_generation(
     root: &Path,
     number: u64,
     last: Option<&Generation>,
     memo: &mut RenderMemo,
     loads: &mut build::Caches,
-) -> (Generation, Diagnostics) {
+) -> (Generation, Diagnostics, Option<String>) {
     let started = Instant::now();
     let checked = build::load_and_check_cached(root, loads);
     memo.loaded_in = started.elapsed();
@@ -97,6 +98,7 @@ fn build_generation(
         .map_err(|e| format!("{e:#}\n")),
         _ => Err(String::new()),
     };
+    let failure = result.as_ref().err().filter(|e| !e.is_empty()).cloned();
     let generation = match result {
         Ok((files, site, theme)) => {
             let pages = MemorySite::new(files);
@@ -118,7 +120,7 @@ fn build_generation(
             sources: last.and_then(|g| g.sources.clone()),
         },
     };
-    (generation, diags)
+    (generation, diags, failure)
 }
 
 fn is_noise(path: &Path, root: &Path) -> bool {
@@ -160,14 +162,9 @@ pub fn run(root: &Path, opts: &ServeOptions) -> Result<()> {
     let started = Instant::now();
     let mut memo = RenderMemo::default();
     let mut loads = build::Caches::default();
-    let (first, diags) = build_generation(&root, 1, None, &mut memo, &mut loads);
-    report_build(
-        &diags,
-        started,
-        first.overlay.is_none(),
-        first.number,
-        &memo,
-    );
+    let (first, diags, failure) = build_generation(&root, 1, None, &mut memo, &mut loads);
+    let ok = first.overlay.is_none();
+    report_build(&diags, failure.as_deref(), started, ok, first.number, &memo);
     let state = Arc::new(RwLock::new(Arc::new(first)));
     println!("预览地址：http://{local}/ （按 Ctrl+C 停止）");
 
@@ -256,10 +253,11 @@ pub fn run(root: &Path, opts: &ServeOptions) -> Result<()> {
                 let started = Instant::now();
                 let last = Arc::clone(&state.read().unwrap_or_else(|e| e.into_inner()));
                 let number = last.number + 1;
-                let (next, diags) =
+                let (next, diags, failure) =
                     build_generation(&root, number, Some(&last), &mut memo, &mut loads);
                 drop(last);
-                report_build(&diags, started, next.overlay.is_none(), number, &memo);
+                let ok = next.overlay.is_none();
+                report_build(&diags, failure.as_deref(), started, ok, number, &memo);
                 *state.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
             }
         });
@@ -450,9 +448,21 @@ fn open_browser(url: &str) {
     }
 }
 
-fn report_build(diags: &Diagnostics, started: Instant, ok: bool, number: u64, memo: &RenderMemo) {
+/// Print a generation's findings and how it went; `failure`: why its render failed, when
+/// that was not the findings (it was shown only in the page).
+fn report_build(
+    diags: &Diagnostics,
+    failure: Option<&str>,
+    started: Instant,
+    ok: bool,
+    number: u64,
+    memo: &RenderMemo,
+) {
     if !diags.is_empty() {
         eprint!("{}", render_text(diags, Style::for_stderr()));
+    }
+    if let Some(failure) = failure {
+        eprint!("error: {failure}");
     }
     let ms = started.elapsed().as_millis();
     if ok {

@@ -251,6 +251,24 @@ fn serve_sees_templates_in_a_theme_folder_made_while_it_runs() {
     for marker in ["第四次覆盖", "第五次覆盖"] {
         show(marker);
     }
+    // a template that does not compile: the terminal says why, as the page does
+    // (regression: it printed "生成失败（0 errors…）" and no reason)
+    site.write(
+        "themes/default/templates/statement.html",
+        "{% extends \"base.html\" %}{% block content %}<p>未闭合",
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !server.stderr_text().contains("生成失败") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{}",
+            server.stderr_text()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let stderr = server.stderr_text();
+    let failed = stderr.find("生成失败").unwrap();
+    assert!(stderr[..failed].contains("statement.html"), "{stderr}");
 }
 
 /// A template cannot read the environment of the machine that builds the site: the build
