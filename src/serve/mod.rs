@@ -449,7 +449,7 @@ fn open_browser(url: &str) {
 }
 
 /// Print a generation's findings and how it went; `failure`: why its render failed, when
-/// that was not the findings (it was shown only in the page).
+/// that was not the findings (the page's overlay shows it too).
 fn report_build(
     diags: &Diagnostics,
     failure: Option<&str>,
