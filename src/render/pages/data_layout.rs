@@ -104,17 +104,21 @@ impl Recorded {
 }
 
 impl Memo {
-    /// The layout recorded for the data file at `path` of the recorded build.
-    fn recorded_layout(&self, path: &str) -> Option<Layout> {
+    /// The layouts recorded beside the recorded build's page record (see [`layouts_text`]).
+    fn recorded_layouts(&self) -> Option<String> {
         let stored = self.old.stored.as_ref()?;
-        let sha = self.old.hashes.get(path)?;
-        let text = std::fs::read_to_string(layouts_path(&stored.record)).ok()?;
-        parse_layout(&text, path, sha)
+        std::fs::read_to_string(layouts_path(&stored.record)).ok()
+    }
+
+    /// The layout that `layouts` (see [`Memo::recorded_layouts`]) gives for the data file at
+    /// `path` of the recorded build.
+    fn recorded_layout(&self, layouts: Option<&str>, path: &str) -> Option<Layout> {
+        parse_layout(layouts?, path, self.old.hashes.get(path)?)
     }
 
     /// The data file at `path` of the recorded build, with the layout recorded for it.
-    fn recorded_data_file(&self, path: &str) -> Option<Recorded> {
-        let layout = self.recorded_layout(path)?;
+    fn recorded_data_file(&self, layouts: Option<&str>, path: &str) -> Option<Recorded> {
+        let layout = self.recorded_layout(layouts, path)?;
         let (_, bytes) = self.old.stored.as_ref()?.page_as_recorded(path)?;
         Some(Recorded { bytes, layout })
     }
@@ -157,13 +161,19 @@ impl Ctx<'_> {
         // the files whose parts are all as last time, as they are
         let kept: Vec<Option<Arc<OutputFile>>> =
             files.iter().map(|(path, _)| m.page(path, &all)).collect();
+        // one file or both to be made: the layouts, read once for both (a file kept while the
+        // other is made keeps its layout: the record of layouts is written whole, from the
+        // files of this build)
+        let remade = kept.iter().any(Option::is_none);
+        let layouts = remade.then(|| m.recorded_layouts()).flatten();
+        let layouts = layouts.as_deref();
         // the others' parts, from the last build's files where they are the same
         let recorded: Vec<Option<Recorded>> = files
             .par_iter()
             .zip(&kept)
             .map(|((path, _), kept)| match kept {
                 Some(_) => None,
-                None => m.recorded_data_file(path),
+                None => m.recorded_data_file(layouts, path),
             })
             .collect();
         let missing = |i: usize| {
@@ -182,9 +192,6 @@ impl Ctx<'_> {
             .map(|p| p.map_or((None, None), |(c, j)| (Some(c), Some(j))))
             .unzip();
         let ((csv_path, csv_file), (json_path, json_file)) = (&files[0], &files[1]);
-        // a file kept while the other is made keeps its layout (the record of layouts is
-        // written whole, from the files of this build)
-        let remade = kept.iter().any(Option::is_none);
         let make = |path: &str,
                     data: &DataFile,
                     kept: &Option<Arc<OutputFile>>,
@@ -193,7 +200,7 @@ impl Ctx<'_> {
                     half: fn((String, String)) -> String|
          -> Result<OutputFile> {
             if let Some(file) = kept {
-                let layout = remade.then(|| m.recorded_layout(path)).flatten();
+                let layout = remade.then(|| m.recorded_layout(layouts, path)).flatten();
                 let mut new = m.new.lock().unwrap_or_else(|e| e.into_inner());
                 new.keep(path, all, file, &m.old);
                 if let Some(layout) = layout {
