@@ -2,6 +2,10 @@
 //! The structure is the table's printed grid ([`crate::tables::grid`], generated from the
 //! format definitions, as for the PDF, Word and Excel downloads); here every header cell gets
 //! an `id` and a `scope`, and every data cell names its column and row headers (`headers`).
+//!
+//! A figure of table 三 names five or six headers, so the ids are short (`t3h12`: the table,
+//! then the header cells numbered in reading order): with the table's key and the cell's
+//! position in every id, the `headers` attributes were 40% of a 2021-format report's page.
 
 use super::escape::html;
 use crate::tables::grid::{self, Grid, GridCell, Role};
@@ -17,7 +21,8 @@ fn region(id: &str, caption: &str, class: &str, inner: &str) -> String {
     )
 }
 
-/// HTML for one national table. `id` prefixes every id in it (unique within the page).
+/// HTML for one national table, with the id `id`; its header cells' ids begin `t2`, `t3` or
+/// `t4` (the table's number), unique within the page.
 pub fn national(data: &TableData, id: &str) -> String {
     let def = data.def;
     let caption = format!("{}：{}", def.name(), strip_number(def.section));
@@ -25,14 +30,20 @@ pub fn national(data: &TableData, id: &str) -> String {
         id,
         &caption,
         &format!("nb-{}", def.key),
-        &grid_html(&grid::national(data), id),
+        &grid_html(&grid::national(data), &format!("t{}", def.section_index)),
     )
 }
 
-/// A custom table: header rows as column headers, then the body, spans as written.
+/// A custom table: header rows as column headers, then the body, spans as written. Its
+/// header cells' ids begin `c<number>`.
 pub fn custom(t: &CustomTable, id: &str, number: usize) -> String {
     let g = grid::custom(t, number);
-    region(id, &g.title, "nb-custom", &grid_html(&g, id))
+    region(
+        id,
+        &g.title,
+        "nb-custom",
+        &grid_html(&g, &format!("c{number}")),
+    )
 }
 
 /// 「二、主动公开政府信息情况」 → 「主动公开政府信息情况」
@@ -82,28 +93,31 @@ fn place(g: &Grid) -> Placement {
     Placement { at, cover }
 }
 
-/// The id of a header or label cell: the row's key when it has one, else its position.
-fn cell_id(id: &str, c: &GridCell, r: usize, col: usize) -> String {
-    match c.key {
-        Some(k) => format!("{id}-{}", k.replace(['.', '_'], "-")),
-        None => format!("{id}-r{r}c{col}"),
-    }
-}
-
-fn grid_html(g: &Grid, id: &str) -> String {
+/// The table's cells as HTML; `prefix` begins every id of a cell (`t3`).
+fn grid_html(g: &Grid, prefix: &str) -> String {
     let p = place(g);
     let is_head = |c: &GridCell| matches!(c.role, Role::Header | Role::Note);
-    // every cell's id, made once: a value cell names up to a dozen headers
+    // the ids, made once (a value cell names up to a dozen headers): `<prefix>h<n>`, the
+    // cells that get one numbered in reading order
+    let mut n = 0;
     let id_of: Vec<Vec<String>> = g
         .rows
         .iter()
         .enumerate()
         .map(|(r, row)| {
             row.iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    let (row, col) = p.at[r][i];
-                    cell_id(id, c, row, col)
+                .map(|c| {
+                    let in_head = r < g.header_rows;
+                    let has_id = match c.role {
+                        Role::Note => !in_head,
+                        Role::Header | Role::Label => true,
+                        Role::Value => in_head,
+                    };
+                    if !has_id {
+                        return String::new();
+                    }
+                    n += 1;
+                    format!("{prefix}h{}", n - 1)
                 })
                 .collect()
         })
@@ -347,21 +361,24 @@ mod tests {
         let h = html_of(&t, "applications");
         assert!(h.contains("colspan=\"3\" rowspan=\"3\">（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td>"));
         assert!(h.contains("colspan=\"7\">申请人情况</th>"));
+        assert!(h.contains("id=\"t3h1\" rowspan=\"2\">自然人</th>"), "{h}");
+        assert!(h.contains("scope=\"colgroup\" id=\"t3h2\" colspan=\"5\">法人或其他组织</th>"));
+        // a figure names its column headers outermost first, then its row headers
+        // (申请人情况, 法人或其他组织, 商业企业, 一、本年新收政府信息公开申请数量)
         assert!(
-            h.contains("id=\"t-applications-r1c3\" rowspan=\"2\">自然人</th>"),
+            h.contains("<td class=\"num\" headers=\"t3h0 t3h2 t3h4 t3h9\">0</td>"),
             "{h}"
         );
         assert!(h.contains(
-            "scope=\"colgroup\" id=\"t-applications-r1c4\" colspan=\"5\">法人或其他组织</th>"
+            "scope=\"row\" id=\"t3h9\" colspan=\"3\">一、本年新收政府信息公开申请数量</th>"
         ));
-        // a figure names its column headers outermost first, then its row headers
-        assert!(h.contains("<td class=\"num\" headers=\"t-applications-r0c3 t-applications-r1c4 t-applications-r2c4 t-applications-received\">0</td>"), "{h}");
-        assert!(h.contains(
-            "scope=\"rowgroup\" id=\"t-applications-r5c0\" rowspan=\"22\">三、本年度办理结果</th>"
-        ));
-        assert!(h.contains("rowspan=\"8\">（三）不予公开</th>"));
+        assert!(
+            h.contains("scope=\"rowgroup\" id=\"t3h11\" rowspan=\"22\">三、本年度办理结果</th>")
+        );
+        assert!(h.contains("id=\"t3h14\" rowspan=\"8\">（三）不予公开</th>"));
+        assert!(h.contains("id=\"t3h15\">1.属于国家秘密</th>"));
         assert!(h.contains("rowspan=\"3\">（六）其他处理</th>"));
-        assert!(h.contains("headers=\"t-applications-r0c3 t-applications-r1c3 t-applications-r5c0 t-applications-r7c1 t-applications-withheld-state-secret\""), "{h}");
+        assert!(h.contains("headers=\"t3h0 t3h1 t3h11 t3h14 t3h15\""), "{h}");
         assert_eq!(h.matches("<td class=\"num\"").count(), 25 * 7);
         let h4 = html_of(&t, "appeals");
         assert!(h4.contains("colspan=\"5\">行政复议</th>"));
