@@ -20,6 +20,8 @@ pub struct Linked {
     /// Files linked to one by one (a `report.md` kept elsewhere, say); their folders are
     /// watched for them.
     pub files: BTreeSet<PathBuf>,
+    /// The links followed (where they are, not where they lead).
+    pub links: BTreeSet<PathBuf>,
 }
 
 impl Linked {
@@ -59,6 +61,7 @@ impl Linked {
                 } else if kind.is_symlink()
                     && let Link::Inside(target) = follow(&e.path(), root)
                 {
+                    linked.links.insert(e.path());
                     if target.is_dir() {
                         todo.push(target);
                     } else if target.parent().is_some_and(outside) {
@@ -80,6 +83,12 @@ impl Linked {
                 .filter_map(|f| f.parent().map(Path::to_path_buf)),
         );
         dirs
+    }
+
+    /// Whether removing or renaming `path` takes away a link followed: it is one, or a folder
+    /// that holds one.
+    pub fn unlinked_by(&self, path: &Path) -> bool {
+        self.links.iter().any(|l| l.starts_with(path))
     }
 
     /// Whether an event about `path` may change the site: it is one of the linked files, or
@@ -160,5 +169,14 @@ mod tests {
         assert!(linked.holds(&root.join("orgs/b")));
         assert!(!linked.holds(&root.join("orgs/c/2024/report.md")));
         assert!(!linked.holds(&outside.path().join("f")));
+        // the links followed: removing one, or a folder holding one, changes where they lead
+        assert!(linked.links.contains(&content.join("b")));
+        assert!(linked.links.contains(&content.join("a/2024/report.md")));
+        assert!(!linked.links.contains(&content.join("x")));
+        assert!(linked.unlinked_by(&content.join("a/2024/report.md")));
+        assert!(linked.unlinked_by(&content.join("a")));
+        assert!(linked.unlinked_by(&root.join("fan/d3")));
+        assert!(!linked.unlinked_by(&content.join("a/2024/tables.toml")));
+        assert!(!linked.unlinked_by(&content.join("x")));
     }
 }

@@ -214,33 +214,37 @@ pub fn run(root: &Path, opts: &ServeOptions) -> Result<()> {
             let tops: Vec<PathBuf> = WATCHED_FOLDERS.iter().map(|d| root.join(d)).collect();
             // the watched folders that events are about themselves
             // (made, removed or renamed: opening it, as every rebuild does, is no such event)
-            // and whether a link or a folder was made or renamed (where links lead is found
-            // again then, not on every save; a link removed leaves its target watched until
-            // then, which costs at most a rebuild that changes nothing)
-            let remade = |events: &DebounceEventResult, into: &mut Vec<PathBuf>| {
-                let mut relinked = false;
-                for e in events.iter().flatten() {
-                    let named = matches!(e.kind, EventKind::Modify(ModifyKind::Name(_)));
-                    if e.kind.is_create() || e.kind.is_remove() || named {
-                        into.extend(e.paths.iter().filter(|p| tops.contains(p)).cloned());
+            // and whether a link or a folder was made or renamed, or a link followed (or a
+            // folder holding one) removed or renamed: where links lead is found again then,
+            // not on every save (regression: a link removed left its target watched)
+            let remade =
+                |events: &DebounceEventResult, into: &mut Vec<PathBuf>, linked: &Linked| {
+                    let mut relinked = false;
+                    for e in events.iter().flatten() {
+                        let named = matches!(e.kind, EventKind::Modify(ModifyKind::Name(_)));
+                        if e.kind.is_create() || e.kind.is_remove() || named {
+                            into.extend(e.paths.iter().filter(|p| tops.contains(p)).cloned());
+                        }
+                        if e.kind.is_create() || named {
+                            relinked |= e.paths.iter().any(|p| {
+                                p.symlink_metadata()
+                                    .is_ok_and(|m| m.is_symlink() || m.is_dir())
+                            });
+                        }
+                        if e.kind.is_remove() || named {
+                            relinked |= e.paths.iter().any(|p| linked.unlinked_by(p));
+                        }
                     }
-                    if e.kind.is_create() || named {
-                        relinked |= e.paths.iter().any(|p| {
-                            p.symlink_metadata()
-                                .is_ok_and(|m| m.is_symlink() || m.is_dir())
-                        });
-                    }
-                }
-                relinked
-            };
+                    relinked
+                };
             while let Ok(events) = rx.recv() {
                 let mut wanted = relevant(&events, watcher.linked());
                 let mut tops_remade = Vec::new();
-                let mut relinked = remade(&events, &mut tops_remade);
+                let mut relinked = remade(&events, &mut tops_remade, watcher.linked());
                 // saves that arrived during the last rebuild: one rebuild covers them all
                 while let Ok(more) = rx.try_recv() {
                     wanted |= relevant(&more, watcher.linked());
-                    relinked |= remade(&more, &mut tops_remade);
+                    relinked |= remade(&more, &mut tops_remade, watcher.linked());
                 }
                 if !wanted {
                     continue;

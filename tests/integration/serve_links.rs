@@ -109,6 +109,31 @@ fn links_are_watched_where_they_lead(args: &[&str]) {
     server.poll("/2024/ceshizhen/files/%E4%B9%99.txt", 10, |r| {
         r.status == 200
     });
+
+    // linked to the folder elsewhere again, then removed: that folder is no longer watched
+    // (regression: it was, until the next link was made, and an edit there rebuilt)
+    symlink(
+        "../../../archive/files",
+        site.path("content/ceshizhen/2023/files"),
+    )
+    .unwrap();
+    server.poll("/2023/ceshizhen/files/%E6%97%A7.txt", 10, |r| {
+        r.status == 200
+    });
+    std::fs::remove_file(site.path("content/ceshizhen/2023/files")).unwrap();
+    server.poll("/2023/ceshizhen/files/%E6%97%A7.txt", 10, |r| {
+        r.status == 404
+    });
+    // (the removal's rebuild done: no generation after it)
+    std::thread::sleep(Duration::from_millis(800));
+    let g = generation(&server);
+    site.write("archive/files/丙.txt", "5");
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(
+        generation(&server),
+        g,
+        "an edit in a folder no link leads to any more rebuilt"
+    );
     assert_serves_a_clean_build(&site, &server);
 }
 
