@@ -6,7 +6,8 @@ pub mod inputs;
 pub(crate) mod lines;
 
 use crate::check::{CheckCache, check_site, check_site_cached};
-use crate::content::{LoadCache, Loaded, Site, load_site, load_site_cached};
+use crate::content::kept::KeptTables;
+use crate::content::{LoadCache, Loaded, Site, load_site, load_site_cached, load_site_kept};
 use crate::diagnostics::Diagnostics;
 use crate::output::{self, OutputFile, StagingError};
 use crate::progress::{Progress, Silent};
@@ -40,15 +41,20 @@ pub fn load_and_check(root: &Path) -> Checked {
     checked(load_site(root), None)
 }
 
-/// [`load_and_check`] for `build` and `check`: the findings of the reports whose inputs did
-/// not change since the last run are taken from the cache folder (see [`crate::check::kept`]),
-/// which then keeps this run's. The findings are the same.
+/// [`load_and_check`] for `build` and `check`: the tables parsed and the findings of the
+/// reports whose inputs did not change since the last run are taken from the cache folder
+/// (see [`crate::content::kept`] and [`crate::check::kept`]), which then keeps this run's.
+/// The site and the findings are the same.
 pub fn load_and_check_kept(root: &Path) -> Checked {
-    let path = crate::check::kept::path(root);
     let identity = inputs::binary_identity();
+    let tables_path = crate::content::kept::path(root);
+    let tables = KeptTables::load(&tables_path, &identity);
+    let loaded = load_site_kept(root, &tables);
+    // (without them, the next run parses or checks every report: not an error)
+    let _ = tables.save(&tables_path, &identity);
+    let path = crate::check::kept::path(root);
     let mut kept = CheckCache::load(&path, &identity);
-    let checked = checked(load_site(root), Some(&mut kept));
-    // (without it, the next run checks every report: not an error)
+    let checked = checked(loaded, Some(&mut kept));
     let _ = kept.save(&path, &identity);
     checked
 }

@@ -1,5 +1,6 @@
 //! Walking `content/` and loading every organisation and report.
 
+use super::kept::KeptTables;
 use super::links;
 use super::read::{self, Found, read_opened};
 use super::{Attachment, Org, Report, Site};
@@ -97,17 +98,23 @@ fn settled(s: &Stamp, now: std::time::SystemTime, settle: std::time::Duration) -
 
 /// Load the site rooted at `root`.
 pub fn load_site(root: &Path) -> Loaded {
-    load_site_with(root, None)
+    load_site_with(root, None, None)
+}
+
+/// [`load_site`], reading from `kept` the tables parsed by an earlier run (see
+/// [`super::kept`]) and leaving in it those of this one. The result is the same.
+pub fn load_site_kept(root: &Path, kept: &KeptTables) -> Loaded {
+    load_site_with(root, None, Some(kept))
 }
 
 /// Load the site rooted at `root`, parsing only the reports whose files changed since the
 /// load that filled `cache` (every file is still read). The result is the same as
 /// [`load_site`]'s.
 pub fn load_site_cached(root: &Path, cache: &mut LoadCache) -> Loaded {
-    load_site_with(root, Some(cache))
+    load_site_with(root, Some(cache), None)
 }
 
-fn load_site_with(root: &Path, cache: Option<&mut LoadCache>) -> Loaded {
+fn load_site_with(root: &Path, cache: Option<&mut LoadCache>, kept: Option<&KeptTables>) -> Loaded {
     let mut diags = Diagnostics::new();
     let site_path = root.join("site.toml");
     if !site_path.is_file() {
@@ -257,7 +264,7 @@ fn load_site_with(root: &Path, cache: Option<&mut LoadCache>) -> Loaded {
                 *year,
                 dir,
                 short.as_deref(),
-                old,
+                (old, kept),
                 &read_count,
             )
         })
@@ -392,6 +399,10 @@ fn open_inside(
     }
 }
 
+/// The preview's reports as parsed before (see [`LoadCache`]), and how long a file must
+/// have been unchanged for its stamps to be trusted.
+type Parsed<'a> = Option<(&'a HashMap<PathBuf, CacheEntry>, std::time::Duration)>;
+
 /// A report folder: its sources parsed (or, when `cache` has them with the same text, the
 /// earlier parse reused), its attachments listed. Returns the report, the diagnostics and,
 /// when caching, the entry to keep for next time.
@@ -401,7 +412,7 @@ fn load_report(
     year: u16,
     dir: &Path,
     org_short: Option<&str>,
-    cache: Option<(&HashMap<PathBuf, CacheEntry>, std::time::Duration)>,
+    (cache, kept): (Parsed<'_>, Option<&KeptTables>),
     read_count: &std::sync::atomic::AtomicUsize,
 ) -> (Option<Report>, Diagnostics, Option<CacheEntry>) {
     let mut diags = Diagnostics::new();
@@ -473,7 +484,7 @@ fn load_report(
     };
     diags.extend(read.clone());
     let Some((cache, settle)) = cache else {
-        let (report, d) = parse_report(org, year, markdown, tables_src, org_short);
+        let (report, d) = parse_report(org, year, markdown, tables_src, org_short, kept);
         diags.extend(d);
         let Some(mut report) = report else {
             return (None, diags, None);
@@ -501,7 +512,7 @@ fn load_report(
             stamps,
             ..entry.clone()
         },
-        _ => match parse_report(org, year, markdown, tables_src, org_short) {
+        _ => match parse_report(org, year, markdown, tables_src, org_short, None) {
             (Some(r), d) => CacheEntry {
                 key,
                 org_short: org_short.map(str::to_string),
@@ -529,6 +540,7 @@ fn parse_report(
     markdown: crate::diagnostics::SourceFile,
     tables_src: crate::diagnostics::SourceFile,
     org_short: Option<&str>,
+    kept: Option<&KeptTables>,
 ) -> (Option<Report>, Diagnostics) {
     let mut diags = Diagnostics::new();
     let (front, body_offset, d) = FrontMatter::parse(&markdown);
@@ -537,7 +549,10 @@ fn parse_report(
         diags.extend(report_diags);
         return (None, diags);
     };
-    let (tables, d) = parse_tables(&tables_src, front.archived);
+    let (tables, d) = match kept {
+        Some(kept) => kept.parse(&tables_src, front.archived),
+        None => parse_tables(&tables_src, front.archived),
+    };
     let Some(tables) = tables else {
         // the tables could not be read at all: nothing to publish, whatever `archived` says
         diags.extend(report_diags);

@@ -1,10 +1,11 @@
 //! The site model — organisations and their reports — and loading it from disk.
 
+pub mod kept;
 pub mod links;
 mod load;
 pub mod read;
 
-pub use load::{LoadCache, Loaded, load_site, load_site_cached};
+pub use load::{LoadCache, Loaded, load_site, load_site_cached, load_site_kept};
 
 use crate::config::{FrontMatter, OrgConfig, SiteConfig};
 use crate::diagnostics::SourceFile;

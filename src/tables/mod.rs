@@ -2,7 +2,9 @@
 //!
 //! `def` declares what a format is; `national` holds the 2021 and 2019 definitions; `parse`
 //! reads tables.toml against a definition; `rules` checks R1–R4 from the definition's rules.
+//! `codec` keeps parsed tables as bytes between runs.
 
+pub mod codec;
 pub mod def;
 pub mod grid;
 pub mod model;

@@ -33,6 +33,9 @@ struct Parser<'a> {
 
 const FORMATS: &[&str] = &["2021", "2019", "custom"];
 
+/// The most columns or rows one cell of a custom table may span.
+pub const MAX_SPAN: u32 = 1000;
+
 fn find<'t, 'i>(
     t: &'t DeTable<'i>,
     key: &str,
@@ -511,12 +514,12 @@ impl Parser<'_> {
                 let mut span_of = |k: &str| match find(t, k).map(|(_, v)| v) {
                     None => 1,
                     Some(v) => match integer(v.get_ref()) {
-                        Some(n) if (1..=1000).contains(&n) => n as u32,
+                        Some(n) if (1..=i64::from(MAX_SPAN)).contains(&n) => n as u32,
                         _ => {
                             self.err(
                                 rule::SCHEMA,
                                 Some(&v.span()),
-                                format!("`{k}` 应为 1 到 1000 之间的整数"),
+                                format!("`{k}` 应为 1 到 {MAX_SPAN} 之间的整数"),
                             );
                             1
                         }

@@ -193,6 +193,11 @@ proptest! {
         let text = toml::to_string(&back).unwrap();
         let (again, _) = parse(&text);
         prop_assert_eq!(values(&tables), values(&again));
+        // kept between runs as bytes, they come back the same (spans and all)
+        let mut bytes = Vec::new();
+        super::codec::encode(&tables, &mut bytes);
+        let back = super::codec::decode(&bytes).expect("decoded");
+        prop_assert_eq!(super::codec::show(&back), super::codec::show(&tables));
     }
 
     #[test]

@@ -579,3 +579,62 @@ fn kept_check_findings_equal_a_fresh_check() {
     }
     assert_eq!(std::fs::read_to_string(&kept).unwrap(), whole);
 }
+
+/// The tables that `build` and `check` parsed are kept between runs (`.nianbao-cache/tables`):
+/// a build reading them makes the files that a build parsing everything makes; a changed
+/// value reaches the output; a tables.toml with a finding is parsed, and its finding said,
+/// every time; a damaged file is ignored.
+#[test]
+fn kept_tables_give_the_same_site() {
+    let site = small_site();
+    let rel = Site::tables_rel("ceshizhen", 2024);
+    let kept = site.path(".nianbao-cache/tables");
+    let json = "output/2024/ceshizhen/ceshizhen-2024.json";
+    let licensing = |site: &Site| -> serde_json::Value {
+        let v: serde_json::Value = serde_json::from_str(&site.read(json)).unwrap();
+        v["tables"]["active"]["licensing"].clone()
+    };
+    site.run(&["build", "--no-downloads"]).expect_code(0);
+    assert!(kept.is_file());
+    assert_eq!(licensing(&site), 25);
+    // a value changed: from the new text, not from the tables kept
+    let tables = site.read(&rel);
+    site.write(&rel, tables.replace("licensing = 25", "licensing = 26"));
+    site.run(&["build", "--no-downloads"]).expect_code(0);
+    assert_eq!(licensing(&site), 26);
+    site.write(&rel, &tables);
+    site.run(&["build", "--no-downloads"]).expect_code(0);
+    assert_eq!(licensing(&site), 25);
+    let with_kept = site.read("output/SHA256SUMS");
+    // the same output from a build that parses every file
+    std::fs::remove_dir_all(site.path(".nianbao-cache")).unwrap();
+    std::fs::remove_dir_all(site.path("output")).unwrap();
+    site.run(&["build", "--no-downloads"]).expect_code(0);
+    assert_eq!(site.read("output/SHA256SUMS"), with_kept);
+
+    // a finding: said by every run, the file never taken from the kept ones
+    site.write(
+        &rel,
+        tables.replace("licensing = 25", "licensing = 25\nnonesuch = 1"),
+    );
+    for _ in 0..2 {
+        let run = site.run(&["check"]);
+        run.expect_code(1);
+        assert!(run.stdout.contains("nonesuch") || run.stderr.contains("nonesuch"));
+    }
+    site.write(&rel, &tables);
+    let clean = site.run(&["check"]);
+    clean.expect_code(0);
+    // damaged: ignored, and made again
+    let whole = std::fs::read(&kept).unwrap();
+    let mut damaged = whole.clone();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 0x55;
+    std::fs::write(&kept, &damaged).unwrap();
+    let again = site.run(&["check"]);
+    assert_eq!(
+        format!("{}{}", again.stdout, again.stderr),
+        format!("{}{}", clean.stdout, clean.stderr)
+    );
+    assert_eq!(std::fs::read(&kept).unwrap(), whole);
+}
