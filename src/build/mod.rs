@@ -50,12 +50,18 @@ pub fn load_and_check_kept(root: &Path) -> Checked {
     let tables_path = crate::content::kept::path(root);
     let tables = KeptTables::load(&tables_path, &identity);
     let loaded = load_site_kept(root, &tables);
-    // (without them, the next run parses or checks every report: not an error)
-    let _ = tables.save(&tables_path, &identity);
-    let path = crate::check::kept::path(root);
-    let mut kept = CheckCache::load(&path, &identity);
-    let checked = checked(loaded, Some(&mut kept));
-    let _ = kept.save(&path, &identity);
+    // the tables kept while the site is checked; (without them, the next run parses or
+    // checks every report: not an error)
+    let (_, checked) = rayon::join(
+        || tables.save(&tables_path, &identity),
+        || {
+            let path = crate::check::kept::path(root);
+            let mut kept = CheckCache::load(&path, &identity);
+            let checked = checked(loaded, Some(&mut kept));
+            let _ = kept.save(&path, &identity);
+            checked
+        },
+    );
     checked
 }
 

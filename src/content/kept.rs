@@ -60,11 +60,13 @@ impl KeptTables {
     }
 
     /// How many entries were kept.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.index.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
         self.index.is_empty()
     }
 
@@ -101,10 +103,8 @@ impl KeptTables {
     /// they are not those kept: a tables.toml was parsed, or one kept was not asked for.
     pub fn save(self, path: &Path, identity: &str) -> std::io::Result<()> {
         let used = self.used.into_inner().unwrap_or_else(|e| e.into_inner());
-        let mut entries: Vec<(Key, Option<&[u8]>)> = Vec::with_capacity(used.len());
-        for (key, bytes) in &used {
-            entries.push((*key, bytes.as_deref()));
-        }
+        let mut entries: Vec<(Key, Option<&[u8]>)> =
+            used.iter().map(|(key, b)| (*key, b.as_deref())).collect();
         entries.sort_by_key(|e| e.0);
         // the same text in two reports: kept once
         entries.dedup_by(|a, b| a.0 == b.0);

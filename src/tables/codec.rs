@@ -56,55 +56,36 @@ pub fn decode(bytes: &[u8]) -> Option<ReportTables> {
     let tables = match r.byte()? {
         NATIONAL => {
             let format: &'static FormatDef = national::by_id(&r.text()?)?;
-            let n = r.len()?;
-            let mut tables = Vec::with_capacity(n);
-            for _ in 0..n {
+            let tables = r.list(|r, _| {
                 let def = format.table(&r.text()?)?;
                 let span = r.range()?;
-                let count = r.len()?;
                 // a row per row of the definition, a cell per column of the row
-                if count != def.rows().len() {
-                    return None;
-                }
-                let mut rows = Vec::with_capacity(count);
-                for i in 0..count {
-                    let span = r.range()?;
-                    let n = r.len()?;
-                    if n != def.columns_of(i).len() {
-                        return None;
-                    }
-                    let mut cells = Vec::with_capacity(n);
-                    for _ in 0..n {
-                        let value = r.value()?;
+                let rows = r
+                    .list(|r, i| {
                         let span = r.range()?;
-                        let computed = r.flag()?;
-                        cells.push(Cell {
-                            value,
-                            span,
-                            computed,
-                        });
-                    }
-                    rows.push(Row { cells, span });
-                }
-                tables.push(TableData { def, rows, span });
-            }
+                        let cells = r
+                            .list(|r, _| {
+                                Some(Cell {
+                                    value: r.value()?,
+                                    span: r.range()?,
+                                    computed: r.flag()?,
+                                })
+                            })
+                            .filter(|c| c.len() == def.columns_of(i).len())?;
+                        Some(Row { cells, span })
+                    })
+                    .filter(|rows| rows.len() == def.rows().len())?;
+                Some(TableData { def, rows, span })
+            })?;
             ReportTables::National { format, tables }
         }
-        CUSTOM => {
-            let n = r.len()?;
-            let mut tables = Vec::with_capacity(n);
-            for _ in 0..n {
-                let title = r.text()?;
-                let header = r.grid()?;
-                let rows = r.grid()?;
-                tables.push(CustomTable {
-                    title,
-                    header,
-                    rows,
-                });
-            }
-            ReportTables::Custom(tables)
-        }
+        CUSTOM => ReportTables::Custom(r.list(|r, _| {
+            Some(CustomTable {
+                title: r.text()?,
+                header: r.grid()?,
+                rows: r.grid()?,
+            })
+        })?),
         _ => return None,
     };
     r.0.is_empty().then_some(tables)
@@ -257,30 +238,33 @@ impl Reader<'_> {
     }
 
     fn grid(&mut self) -> Option<Vec<Vec<CustomCell>>> {
-        let n = self.len()?;
-        let mut rows = Vec::with_capacity(n);
-        for _ in 0..n {
-            let m = self.len()?;
-            let mut row = Vec::with_capacity(m);
-            for _ in 0..m {
-                let value = self.value()?;
-                let colspan = self.u32()?;
-                let rowspan = self.u32()?;
+        self.list(|r, _| {
+            r.list(|r, _| {
+                let value = r.value()?;
+                let colspan = r.u32()?;
+                let rowspan = r.u32()?;
                 // as the parser allows them
                 if !(1..=MAX_SPAN).contains(&colspan) || !(1..=MAX_SPAN).contains(&rowspan) {
                     return None;
                 }
-                let span = self.range()?;
-                row.push(CustomCell {
+                Some(CustomCell {
                     value,
                     colspan,
                     rowspan,
-                    span,
-                });
-            }
-            rows.push(row);
+                    span: r.range()?,
+                })
+            })
+        })
+    }
+
+    /// A count, then that many items read by `item` (given each one's index).
+    fn list<T>(&mut self, mut item: impl FnMut(&mut Self, usize) -> Option<T>) -> Option<Vec<T>> {
+        let n = self.len()?;
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            out.push(item(self, i)?);
         }
-        Some(rows)
+        Some(out)
     }
 }
 
