@@ -9,6 +9,11 @@
 //! polls `/__nianbao/generation` every millisecond until the number changes. Prints the save →
 //! new generation time, and that time minus the debounce window. Record figures in BENCHMARKS.md.
 //!
+//! A fourth argument `tables` saves that report's tables.toml instead (a comment line appended);
+//! `value` saves the first tables.toml (in path order) that has a `licensing = N` line (行政许可
+//! of a 2021-format report, which no rule ties to another cell) with N changed, so that the
+//! report's figures, its organisation's page and `data/all.*` change.
+//!
 //! Before measuring it waits 3 s and makes one save that is not measured: the copied files are
 //! new, and the preview reads a file again on every save until it has been unchanged for 2 s
 //! (see `content::load`); a clerk's files are old, apart from the one being edited.
@@ -51,6 +56,32 @@ fn first_report(dir: &Path) -> Option<PathBuf> {
     None
 }
 
+/// N of a `licensing = N` line.
+fn licensing(line: &str) -> Option<u64> {
+    line.strip_prefix("licensing = ")?.trim().parse().ok()
+}
+
+/// The first tables.toml below `dir` (in path order) with a `licensing = N` line.
+fn first_with_licensing(dir: &Path) -> Option<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            if let Some(t) = first_with_licensing(&p) {
+                return Some(t);
+            }
+        } else if p.file_name().is_some_and(|n| n == "tables.toml")
+            && std::fs::read_to_string(&p).is_ok_and(|t| t.lines().any(|l| licensing(l).is_some()))
+        {
+            return Some(p);
+        }
+    }
+    None
+}
+
 fn generation(port: u16) -> std::io::Result<String> {
     let mut s = TcpStream::connect(("127.0.0.1", port))?;
     write!(
@@ -72,8 +103,13 @@ fn main() -> anyhow::Result<()> {
     let site = PathBuf::from(args.next().unwrap_or_else(|| ".".into()));
     let runs: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(20);
     let debounce: u64 = args.next().and_then(|r| r.parse().ok()).unwrap_or(200);
-    // `tables`: save the report's tables.toml instead (a comment line appended)
-    let tables = args.next().is_some_and(|a| a == "tables");
+    // `tables`: save the report's tables.toml instead (a comment line appended); `value`: a
+    // figure changed
+    let mode = args.next().unwrap_or_default();
+    if !matches!(mode.as_str(), "" | "tables" | "value") {
+        anyhow::bail!("unknown save `{mode}`: give `tables`, `value` or nothing (report.md)");
+    }
+    let (tables, value) = (mode == "tables", mode == "value");
     let bin = std::env::var("NIANBAO_BIN").unwrap_or_else(|_| "target/release/nianbao".into());
 
     let tmp = tempfile::tempdir()?;
@@ -87,6 +123,14 @@ fn main() -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("no report.md in {}", site.display()))?;
     if tables {
         report = report.with_file_name("tables.toml");
+    }
+    if value {
+        report = first_with_licensing(&root.join("content")).ok_or_else(|| {
+            anyhow::anyhow!(
+                "no tables.toml with a `licensing = N` line in {}",
+                site.display()
+            )
+        })?;
     }
     let original = std::fs::read_to_string(&report)?;
 
@@ -122,7 +166,17 @@ fn main() -> anyhow::Result<()> {
     let mut times = Vec::new();
     for run in 0..=runs {
         let before = generation(port)?;
-        let text = if tables {
+        let text = if value {
+            original
+                .lines()
+                .map(|l| match licensing(l) {
+                    Some(n) => format!("licensing = {}", n + 1 + run as u64),
+                    None => l.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+                + "\n"
+        } else if tables {
             format!("{original}\n# 延迟测量第 {run} 次修改\n")
         } else {
             format!("{original}\n本段为延迟测量第 {run} 次修改。\n")
