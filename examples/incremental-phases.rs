@@ -7,29 +7,14 @@
 //! in-memory site. Prints the median and minimum of each phase over ROUNDS (default 15);
 //! the minimum is the figure least disturbed by other work on a shared machine.
 
+mod common;
+
+use common::first_report;
 use nianbao::build;
 use nianbao::output::MemorySite;
 use nianbao::render::{RenderMemo, RenderOptions};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
-
-fn first_report(dir: &Path) -> Option<PathBuf> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            if let Some(r) = first_report(&p) {
-                return Some(r);
-            }
-        } else if p.file_name().is_some_and(|n| n == "report.md") {
-            return Some(p);
-        }
-    }
-    None
-}
 
 fn stats(name: &str, mut v: Vec<Duration>) {
     v.sort();

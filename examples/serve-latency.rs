@@ -18,6 +18,9 @@
 //! new, and the preview reads a file again on every save until it has been unchanged for 2 s
 //! (see `content::load`); a clerk's files are old, apart from the one being edited.
 
+mod common;
+
+use common::{first_file, first_report};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -38,48 +41,10 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn first_report(dir: &Path) -> Option<PathBuf> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            if let Some(r) = first_report(&p) {
-                return Some(r);
-            }
-        } else if p.file_name().is_some_and(|n| n == "report.md") {
-            return Some(p);
-        }
-    }
-    None
-}
-
-/// N of a `licensing = N` line.
+/// N of a `licensing = N` line (a comment may follow).
 fn licensing(line: &str) -> Option<u64> {
-    line.strip_prefix("licensing = ")?.trim().parse().ok()
-}
-
-/// The first tables.toml below `dir` (in path order) with a `licensing = N` line.
-fn first_with_licensing(dir: &Path) -> Option<PathBuf> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            if let Some(t) = first_with_licensing(&p) {
-                return Some(t);
-            }
-        } else if p.file_name().is_some_and(|n| n == "tables.toml")
-            && std::fs::read_to_string(&p).is_ok_and(|t| t.lines().any(|l| licensing(l).is_some()))
-        {
-            return Some(p);
-        }
-    }
-    None
+    let value = line.strip_prefix("licensing = ")?;
+    value.split('#').next()?.trim().parse().ok()
 }
 
 fn generation(port: u16) -> std::io::Result<String> {
@@ -125,12 +90,16 @@ fn main() -> anyhow::Result<()> {
         report = report.with_file_name("tables.toml");
     }
     if value {
-        report = first_with_licensing(&root.join("content")).ok_or_else(|| {
-            anyhow::anyhow!(
-                "no tables.toml with a `licensing = N` line in {}",
-                site.display()
-            )
-        })?;
+        let has_licensing = |p: &Path| {
+            std::fs::read_to_string(p).is_ok_and(|t| t.lines().any(|l| licensing(l).is_some()))
+        };
+        report =
+            first_file(&root.join("content"), "tables.toml", &has_licensing).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no tables.toml with a `licensing = N` line in {}",
+                    site.display()
+                )
+            })?;
     }
     let original = std::fs::read_to_string(&report)?;
 
@@ -170,7 +139,8 @@ fn main() -> anyhow::Result<()> {
             original
                 .lines()
                 .map(|l| match licensing(l) {
-                    Some(n) => format!("licensing = {}", n + 1 + run as u64),
+                    // (the first digits of the line are N's: the key has none)
+                    Some(n) => l.replacen(&n.to_string(), &(n + 1 + run as u64).to_string(), 1),
                     None => l.to_string(),
                 })
                 .collect::<Vec<_>>()
