@@ -41,15 +41,23 @@ def first(site: Path, name: str, pred=lambda p: True) -> Path:
 LICENSING = re.compile(r"(?m)^(\s*licensing\s*=\s*)(\d+)")
 
 
-def prepare(kind: str, site: Path) -> None:
+def edited(kind: str, site: Path):
+    """The file of `site` that each run of `kind` edits (found once), or None."""
     if kind == "md":
-        with open(first(site, "report.md"), "a", encoding="utf-8") as f:
+        return first(site, "report.md")
+    if kind == "value":
+        return first(site, "tables.toml", lambda p: LICENSING.search(p.read_text("utf-8")))
+    return None
+
+
+def prepare(kind: str, path) -> None:
+    if kind == "md":
+        with open(path, "a", encoding="utf-8") as f:
             f.write("新增一句。\n")
     elif kind == "value":
-        p = first(site, "tables.toml", lambda p: LICENSING.search(p.read_text("utf-8")))
-        text = p.read_text("utf-8")
+        text = path.read_text("utf-8")
         m = LICENSING.search(text)
-        p.write_text(text[: m.start(2)] + str(int(m.group(2)) + 1) + text[m.end(2):], "utf-8")
+        path.write_text(text[: m.start(2)] + str(int(m.group(2)) + 1) + text[m.end(2):], "utf-8")
 
 
 def main() -> None:
@@ -62,11 +70,12 @@ def main() -> None:
         sys.exit(f"unknown KIND {kind}")
     if len(sites) != 2 or sites[0] == sites[1]:
         sys.exit("give each binary its own copy of the site: SITE_A,SITE_B")
+    paths = [edited(kind, site) for site in sites]
     command = ["check"] if kind == "check" else ["build", "--no-downloads"]
     results = [[], []]
     for round_ in range(runs + 2):
         for k in (0, 1):
-            prepare(kind, sites[k])
+            prepare(kind, paths[k])
             started = time.perf_counter()
             child = subprocess.Popen(
                 [bins[k], "--root", str(sites[k])] + command,
