@@ -16,7 +16,6 @@ pub mod deploy;
 pub mod diagnostics;
 pub mod export;
 pub mod import;
-pub mod memory;
 pub mod output;
 pub mod progress;
 pub mod render;

@@ -126,23 +126,6 @@ pub fn render_and_write(site: &Site, opts: &RenderOptions, target: &Path) -> Res
     render_and_write_with_progress(site, opts, target, &Silent, None)
 }
 
-/// Whether a build into `target` will most likely take most pages from the last output: the
-/// last build's page record is there, made by this binary, and so is the output's
-/// `SHA256SUMS` (what the render checks in full later). Read before the site is loaded, to set
-/// how memory is given back (see [`crate::memory::purge_after_delay`]); a wrong guess costs
-/// only time or memory.
-pub fn takes_from_last_output(root: &Path, target: &Path) -> bool {
-    use std::io::Read;
-    let mut head = [0u8; 512];
-    let Ok(n) =
-        std::fs::File::open(inputs::memo_path(root, target)).and_then(|mut f| f.read(&mut head))
-    else {
-        return false;
-    };
-    crate::render::record_made_by(&head[..n], &inputs::binary_identity())
-        && target.join("SHA256SUMS").is_file()
-}
-
 /// The fingerprint of a build's inputs taken before loading them (see
 /// [`inputs::fingerprint_with`]), and the hashes it was taken with.
 pub struct Fingerprinted<'a> {
@@ -240,38 +223,4 @@ pub struct Written {
     /// were from the last build.
     pub rendered: usize,
     pub reused: usize,
-}
-
-#[cfg(all(test, unix))]
-mod tests {
-    use super::*;
-
-    /// The guess made before loading follows the page record: none before the first build,
-    /// one after it, none once the output it describes is gone or the record is another
-    /// binary's.
-    #[test]
-    fn a_build_takes_from_the_last_output_once_there_is_one() {
-        let dir = crate::content::sample_copy();
-        let (root, target) = (dir.path(), dir.path().join("output"));
-        assert!(!takes_from_last_output(root, &target));
-        let site = load_site(root).site.unwrap();
-        let opts = RenderOptions {
-            no_downloads: true,
-            ..RenderOptions::default()
-        };
-        render_and_write(&site, &opts, &target).unwrap();
-        assert!(takes_from_last_output(root, &target));
-        // another binary's record
-        let record = inputs::memo_path(root, &target);
-        let text = std::fs::read_to_string(&record).unwrap();
-        let binary = inputs::binary_identity();
-        let other = text.replacen(&format!("\n{binary}\n"), &format!("\nx{binary}\n"), 1);
-        assert_ne!(other, text);
-        std::fs::write(&record, other).unwrap();
-        assert!(!takes_from_last_output(root, &target));
-        std::fs::write(&record, text).unwrap();
-        assert!(takes_from_last_output(root, &target));
-        std::fs::remove_file(target.join("SHA256SUMS")).unwrap();
-        assert!(!takes_from_last_output(root, &target));
-    }
 }

@@ -236,9 +236,6 @@ pub fn run(cli: Cli) -> Result<i32> {
                 ui.info(format!("没有变化，{} 未改动", target.display()));
                 return Ok(0);
             }
-            if build::takes_from_last_output(&root, &target) {
-                crate::memory::purge_after_delay();
-            }
             let checked = build::load_and_check_kept(&root);
             crate::progress::phase_done("checked");
             print_diagnostics(&checked, ui);

@@ -12,7 +12,7 @@ pub mod theme;
 pub mod urls;
 
 pub use pages::{
-    CompiledTemplates, RenderMemo, StoredMemo, record_made_by, render_site, render_site_memo,
+    CompiledTemplates, RenderMemo, StoredMemo, render_site, render_site_memo,
     render_site_memo_with_progress,
 };
 pub use theme::Theme;

@@ -22,7 +22,7 @@ mod county;
 mod data_layout;
 mod index_update;
 mod stored;
-pub use stored::{StoredMemo, made_by as record_made_by};
+pub use stored::StoredMemo;
 
 /// Column metadata of the government page spec (政府网站网页设计规范).
 const COLUMN_NAME: &str = "政府信息公开年报";
