@@ -451,6 +451,9 @@ mod tests {
         fs::write(out.join("2024/index.html"), "<p>页</p>").unwrap();
         memo.save_stored(&record, "nianbao 1", &sums).unwrap();
         let whole = fs::read_to_string(&record).unwrap();
+        // the record names its format, then the binary that made it
+        let mut head = whole.lines();
+        assert!(head.next() == Some(RECORD_HEADER) && head.next() == Some("nianbao 1"));
         let cut_at_a_line = &whole[..whole.len() - "end\n".len()];
         for broken in [
             &whole[..whole.len() - 1],
