@@ -348,26 +348,22 @@ fn matches_record(record: Option<&str>, fingerprint: Option<&str>, output: Optio
 }
 
 /// The record to keep once the output now in `staging` is in place: the inputs'
-/// fingerprint `fingerprint`, taken before the build, if they still have it (a source saved
-/// during the build must not be taken as built: its status changed since `hashes` was filled,
-/// so it is read again), and the identity of that output; None otherwise. The inputs and the
-/// output are looked at in parallel.
+/// fingerprint `fingerprint`, taken before the build, and the identity of that output (None
+/// when it has none).
+///
+/// The inputs are not looked at again: a source saved during the build is not missed by the
+/// next one, because its status (the change time at least) is no longer the one its hash was
+/// kept with (see [`super::hashes`]), so the next build reads it again, finds a fingerprint
+/// other than this record's and builds. Walking the inputs a second time here, to leave the
+/// record out in that case, changed nothing the next build does, at the cost of every
+/// file's status read twice per build.
 pub fn record_for(
-    root: &Path,
-    opts: &RenderOptions,
     fingerprint: &str,
-    hashes: &mut FileHashes,
     staging: &Path,
     listing: Option<&crate::output::Listing>,
 ) -> Option<String> {
-    let (now, output) = rayon::join(
-        || fingerprint_with(root, opts, hashes),
-        || identity_of(staging, listing),
-    );
-    if now.as_deref() != Some(fingerprint) {
-        return None;
-    }
-    Some(format!("{fingerprint}\n{}\n", output?))
+    let output = identity_of(staging, listing)?;
+    Some(format!("{fingerprint}\n{output}\n"))
 }
 
 /// Keep `record` (made by [`record_for`]) as that of the last build into `target`. Best
@@ -628,8 +624,7 @@ mod tests {
         let opts = RenderOptions::default();
         let f = fingerprint(d.path(), &opts).unwrap();
         let build_done = |f: &str| {
-            if let Some(r) = record_for(d.path(), &opts, f, &mut FileHashes::default(), &out, None)
-            {
+            if let Some(r) = record_for(f, &out, None) {
                 remember(d.path(), &out, &r);
             }
         };
@@ -652,9 +647,40 @@ mod tests {
         assert!(up_to_date(d.path(), &out, &f));
         forget(d.path(), &out);
         assert!(!up_to_date(d.path(), &out, &f));
-        // a source saved during the build: the output is not recorded as its build
+        // a source saved during the build (after the fingerprint was taken): the output is
+        // recorded under the fingerprint taken before, which the inputs no longer have, so
+        // the next build builds
         fs::write(d.path().join("content/a/2024/report.md"), "改过的正文").unwrap();
         build_done(&f);
-        assert!(!up_to_date(d.path(), &out, &f));
+        let next = fingerprint(d.path(), &opts).unwrap();
+        assert_ne!(next, f);
+        assert!(!up_to_date(d.path(), &out, &next));
+    }
+
+    /// The same with the hashes kept between builds, which trust a file whose status is
+    /// unchanged: a source saved during the build has a new status, is read again by the
+    /// next build, and the fingerprint it gives is not the one recorded.
+    #[cfg(unix)]
+    #[test]
+    fn a_source_saved_during_a_build_is_built_by_the_next() {
+        let (d, report, later, mut hashes) = site_with_kept_hashes();
+        let (opts, out) = (RenderOptions::default(), d.path().join("output"));
+        fs::create_dir_all(&out).unwrap();
+        fs::write(out.join(crate::output::MARKER), "m").unwrap();
+        fs::write(out.join("SHA256SUMS"), "x  index.html\n").unwrap();
+        let before = fingerprint_at(d.path(), &opts, &mut hashes, later).unwrap();
+        let size = fs::metadata(&report).unwrap().len() as usize;
+        // saved while the build runs: same size, same modification time
+        let modified = fs::metadata(&report).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        fs::write(&report, "正".repeat(size / 3) + &"x".repeat(size % 3)).unwrap();
+        let f = fs::File::options().write(true).open(&report).unwrap();
+        f.set_modified(modified).unwrap();
+        drop(f);
+        remember(d.path(), &out, &record_for(&before, &out, None).unwrap());
+        assert!(up_to_date(d.path(), &out, &before));
+        let next = fingerprint_at(d.path(), &opts, &mut hashes, later).unwrap();
+        assert_ne!(next, before);
+        assert!(!up_to_date(d.path(), &out, &next));
     }
 }

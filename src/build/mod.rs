@@ -12,11 +12,10 @@ use crate::diagnostics::Diagnostics;
 use crate::output::{self, OutputFile, StagingError};
 use crate::progress::{Progress, Silent};
 use crate::render::{
-    CompiledTemplates, RenderMemo, RenderOptions, Theme, render_site_memo,
+    CompiledTemplates, RenderMemo, RenderOptions, StoredMemo, Theme, render_site_memo,
     render_site_memo_with_progress,
 };
 use anyhow::{Context, Result};
-use hashes::FileHashes;
 use std::path::Path;
 
 /// The outcome of the load and check phases.
@@ -126,26 +125,19 @@ pub fn render_and_write(site: &Site, opts: &RenderOptions, target: &Path) -> Res
     render_and_write_with_progress(site, opts, target, &Silent, None)
 }
 
-/// The fingerprint of a build's inputs taken before loading them (see
-/// [`inputs::fingerprint_with`]), and the hashes it was taken with.
-pub struct Fingerprinted<'a> {
-    pub fingerprint: &'a str,
-    pub hashes: &'a mut FileHashes,
-}
-
 /// [`render_and_write`], reporting each report to `progress`. Pages whose inputs are those
 /// of the last build into `target` are not rendered again: the memo of that build, recorded
 /// in the cache folder, gives their keys, and they are taken from `target` as they are (see
-/// `render::pages::stored`); the files are the same as a clean build's. With `inputs`, the
-/// output is recorded as their build (see [`inputs::record_for`]) when they did not change
-/// during it. The records are made while the output is being made durable, and saved once it
-/// is in place.
+/// `render::pages::stored`); the files are the same as a clean build's. With `fingerprint`
+/// (of the inputs, taken before they were loaded: see [`inputs::fingerprint_with`]), the
+/// output is recorded as their build (see [`inputs::record_for`]). The records are made while
+/// the output is being made durable, and saved once it is in place.
 pub fn render_and_write_with_progress(
     site: &Site,
     opts: &RenderOptions,
     target: &Path,
     progress: &dyn Progress,
-    inputs: Option<Fingerprinted<'_>>,
+    fingerprint: Option<&str>,
 ) -> Result<Written> {
     let record = inputs::memo_path(&site.root, target);
     let identity = inputs::binary_identity();
@@ -163,29 +155,41 @@ pub fn render_and_write_with_progress(
     memo.use_templates(compiled);
     memo.lean = true;
     crate::progress::phase_done("page record loaded");
-    let files = render_site_memo_with_progress(site, &theme, opts, &mut memo, progress)?;
-    crate::progress::phase_done("rendered");
-    let files = {
-        let memo = &memo;
-        output::finish_with(files, &|f| memo.sha256_of(f))
+    let stage = Stage {
+        site,
+        opts,
+        target,
+        progress,
+        fingerprint,
+        theme: &theme,
+        identity: &identity,
+        record: &record,
     };
-    // a record is only valid for the output it describes: gone before the swap
-    let _ = std::fs::remove_file(&record);
-    crate::progress::phase_done("SHA256SUMS made");
-    let sums = files.iter().find(|f| f.path == "SHA256SUMS");
-    let mut records = None;
-    output::write_site_with(target, &files, |staging, listing| {
-        let memo = &memo;
-        records = Some(rayon::join(
-            || sums.and_then(|s| memo.stored(&identity, &s.bytes).ok()),
-            || {
-                inputs.and_then(|i| {
-                    inputs::record_for(&site.root, opts, i.fingerprint, i.hashes, staging, listing)
-                })
+    // pages taken as they were from the output that had been changed by hand since the
+    // last build (found only when they were to be linked, see `output::InPlace`; nothing was
+    // replaced): made again, with the rest taken as before; then (changed during the build)
+    // every page made again
+    let mut attempt = 0;
+    let (files, records) = loop {
+        attempt += 1;
+        match stage.run(&mut memo) {
+            Err(e) if attempt < 3 => match e.downcast_ref() {
+                Some(StagingError::Changed(paths)) => {
+                    let mut again = if attempt == 1 {
+                        RenderMemo::load_stored(&record, target, &identity)
+                    } else {
+                        RenderMemo::default()
+                    };
+                    again.use_templates(memo.templates());
+                    again.lean = true;
+                    again.forget(paths);
+                    memo = again;
+                }
+                _ => return Err(e),
             },
-        ));
-    })
-    .with_context(|| format!("输出到 {} 失败", target.display()))?;
+            done => break done?,
+        }
+    };
     crate::progress::phase_done("output in place");
     if let Some((stored, built)) = records {
         // named after the target as it is now that it exists; without the records the next
@@ -205,6 +209,57 @@ pub fn render_and_write_with_progress(
     };
     release((files, memo));
     Ok(written)
+}
+
+/// What [`render_and_write_with_progress`] renders and writes, with what.
+struct Stage<'a> {
+    site: &'a Site,
+    opts: &'a RenderOptions,
+    target: &'a Path,
+    progress: &'a dyn Progress,
+    fingerprint: Option<&'a str>,
+    theme: &'a Theme,
+    identity: &'a str,
+    /// Where the page record of the last build into `target` is.
+    record: &'a Path,
+}
+
+/// The records a [`Stage`] made while the output was made durable: the page record and the
+/// build record, each when there is one.
+type Records = Option<(Option<StoredMemo>, Option<String>)>;
+
+impl Stage<'_> {
+    /// Render the site with `memo` and write its files into the target, giving them and the
+    /// records made meanwhile. A [`StagingError`] is the error's cause, for the caller to
+    /// tell which.
+    fn run(&self, memo: &mut RenderMemo) -> Result<(Vec<OutputFile>, Records)> {
+        let files =
+            render_site_memo_with_progress(self.site, self.theme, self.opts, memo, self.progress)?;
+        crate::progress::phase_done("rendered");
+        let files = {
+            let memo = &*memo;
+            output::finish_with(files, &|f| memo.sha256_of(f))
+        };
+        crate::progress::phase_done("SHA256SUMS made");
+        let sums = files.iter().find(|f| f.path == "SHA256SUMS");
+        let mut records = None;
+        output::write_site_with(self.target, &files, |staging, listing| {
+            // a record is only valid for the output it describes: gone before the swap (and
+            // not before every file is in the staging folder: until then, a build that finds
+            // a file changed in the output makes the site again from it)
+            let _ = std::fs::remove_file(self.record);
+            let memo = &*memo;
+            records = Some(rayon::join(
+                || sums.and_then(|s| memo.stored(self.identity, &s.bytes).ok()),
+                || {
+                    self.fingerprint
+                        .and_then(|f| inputs::record_for(f, staging, listing))
+                },
+            ));
+        })
+        .with_context(|| format!("输出到 {} 失败", self.target.display()))?;
+        Ok((files, records))
+    }
 }
 
 /// Free `value` on a thread of its own: a build's pages and records take milliseconds to

@@ -25,11 +25,31 @@ pub struct OutputFile {
     pub in_place: Option<InPlace>,
 }
 
-/// A file on disk holding an [`OutputFile`]'s bytes.
+/// A file on disk holding an [`OutputFile`]'s bytes: the one at `path` as it was when
+/// recorded, if it is still a plain file of `len` bytes not modified after `written` (when the
+/// output it belongs to was complete). That is tested where the file is used (see
+/// [`InPlace::check`]), not when it is taken: most are never used, the staging folder (the
+/// spare) already holding a copy of the same content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InPlace {
     pub path: std::path::PathBuf,
     pub len: u64,
+    pub written: std::time::SystemTime,
+}
+
+impl InPlace {
+    /// Whether the file is still as recorded (an error naming it when it is not).
+    pub fn check(&self) -> std::io::Result<()> {
+        let meta = std::fs::symlink_metadata(&self.path)?;
+        if meta.is_file() && meta.len() == self.len && meta.modified()? <= self.written {
+            Ok(())
+        } else {
+            Err(std::io::Error::other(format!(
+                "{} 在上次生成之后被改动过",
+                self.path.display()
+            )))
+        }
+    }
 }
 
 impl OutputFile {
@@ -77,6 +97,7 @@ impl OutputFile {
     pub fn read(&self) -> std::io::Result<Arc<Vec<u8>>> {
         match &self.in_place {
             Some(p) => {
+                p.check()?;
                 let bytes = std::fs::read(&p.path)?;
                 if bytes.len() as u64 != p.len {
                     return Err(std::io::Error::other(format!(

@@ -22,6 +22,10 @@ pub enum StagingError {
     WebRoot(PathBuf),
     /// An output path that would escape the output folder (a bug, or a hostile theme).
     BadPath(String),
+    /// Files of the current output that the build took as they were (see
+    /// [`super::InPlace`]) changed since they were written (their paths in the output):
+    /// nothing was replaced, and the build has to make them again.
+    Changed(Vec<String>),
     Io(PathBuf, std::io::Error),
 }
 
@@ -39,6 +43,9 @@ impl std::fmt::Display for StagingError {
                 p.display()
             ),
             StagingError::BadPath(p) => write!(f, "输出路径不安全：{p}"),
+            StagingError::Changed(p) => {
+                write!(f, "输出文件夹中的 {} 在上次生成之后被改动过", p.join("、"))
+            }
             StagingError::Io(p, e) => write!(f, "写入 {} 失败：{e}", p.display()),
         }
     }
@@ -246,9 +253,12 @@ fn fill_staging(
     // Ok(true) when `f`'s content was written (or copied), Ok(false) when it was linked
     let write = |f: &OutputFile| -> Result<bool, StagingError> {
         let p = staging.join(&f.path);
-        // a page of the last build taken as it was (not read into memory): linked, or copied
-        // if linking fails
+        // a page of the last build taken as it was (not read into memory), if still as it
+        // was: linked, or copied if linking fails
         if let Some(from) = &f.in_place {
+            if from.check().is_err() {
+                return Err(StagingError::Changed(vec![f.path.clone()]));
+            }
             if fs::hard_link(&from.path, &p).is_ok() {
                 return Ok(false);
             }
@@ -271,18 +281,31 @@ fn fill_staging(
     let (sums, rest): (Vec<&OutputFile>, Vec<&OutputFile>) =
         files.iter().partition(|f| f.path == "SHA256SUMS");
     // each file put in place: (path, whether its content was written)
-    let mut placed: Vec<(&str, bool)> = rest
+    let results: Vec<Result<(&str, bool), StagingError>> = rest
         .par_iter()
         .filter(|f| !kept.contains(f.path.as_str()))
         .map(|f| {
-            if reuse.has(target, f)
+            // (a file taken from the output is tested and linked by `write`)
+            if f.in_place.is_none()
+                && reuse.has(target, f)
                 && fs::hard_link(target.join(&f.path), staging.join(&f.path)).is_ok()
             {
                 return Ok((f.path.as_str(), false));
             }
             Ok((f.path.as_str(), write(f)?))
         })
-        .collect::<Result<_, StagingError>>()?;
+        .collect();
+    let mut placed: Vec<(&str, bool)> = Vec::with_capacity(results.len() + 1);
+    let mut errors = Vec::new();
+    for r in results {
+        match r {
+            Ok(p) => placed.push(p),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(every_change(errors));
+    }
     for f in sums {
         placed.push((f.path.as_str(), write(f)?));
     }
@@ -329,6 +352,19 @@ fn fill_staging(
     }
     sync_dir(staging);
     Ok(())
+}
+
+/// The first of `errors` but for [`StagingError::Changed`], which are all given together.
+fn every_change(errors: Vec<StagingError>) -> StagingError {
+    let mut changed = Vec::new();
+    for e in errors {
+        match e {
+            StagingError::Changed(paths) => changed.extend(paths),
+            other => return other,
+        }
+    }
+    changed.sort();
+    StagingError::Changed(changed)
 }
 
 /// The listing of the staging folder after the spare's update: the `kept` entries of the
@@ -699,7 +735,7 @@ fn sync_dir(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::{finish, sha256_hex};
+    use crate::output::{InPlace, finish, sha256_hex};
 
     fn site(n: &str) -> Vec<OutputFile> {
         finish(vec![
@@ -889,6 +925,55 @@ mod tests {
             let (h, p) = line.split_once("  ").unwrap();
             assert_eq!(sha256_hex(&fs::read(out.join(p)).unwrap()), h, "{p}");
         }
+    }
+
+    /// Files taken as they were from the output (not read) and changed there since: the
+    /// build is told all of them at once, and the output is left as it was.
+    #[test]
+    fn files_taken_from_the_output_are_checked_where_they_are_linked() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("output");
+        write_site(&out, &site("1")).unwrap();
+        let written = fs::metadata(out.join("SHA256SUMS"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        let taken = |path: &str| {
+            let on_disk = InPlace {
+                path: out.join(path),
+                len: fs::metadata(out.join(path)).unwrap().len(),
+                written,
+            };
+            OutputFile::in_place(path, on_disk)
+        };
+        let next = || {
+            finish(vec![
+                OutputFile::new("index.html", "2"),
+                taken("a/b.html"),
+                OutputFile::new("c.html", "c"),
+            ])
+        };
+        // as they were: linked
+        write_site(&out, &next()).unwrap();
+        assert_eq!(fs::read_to_string(out.join("a/b.html")).unwrap(), "b");
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "2");
+        // edited by hand since (the same size), and one gone: both named, nothing replaced
+        let files = finish(vec![
+            OutputFile::new("index.html", "3"),
+            taken("a/b.html"),
+            taken("c.html"),
+        ]);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        fs::write(out.join("a/b.html"), "x").unwrap();
+        fs::remove_file(out.join("c.html")).unwrap();
+        let before = fs::read(out.join("SHA256SUMS")).unwrap();
+        match write_site(&out, &files) {
+            Err(StagingError::Changed(paths)) => assert_eq!(paths, ["a/b.html", "c.html"]),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "2");
+        assert_eq!(fs::read(out.join("SHA256SUMS")).unwrap(), before);
+        assert!(!siblings(&out).0.exists(), "no staging folder left");
     }
 
     #[test]

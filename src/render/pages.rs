@@ -505,6 +505,35 @@ impl RenderMemo {
             self.tera = Some(t);
         }
     }
+
+    /// Forget the pages that made the files at `paths` (a report page with its data files
+    /// goes whole): the next render makes them again.
+    pub fn forget(&mut self, paths: &[String]) {
+        let gone: std::collections::HashSet<&str> = paths.iter().map(String::as_str).collect();
+        let pages = self.pages.len();
+        self.pages.retain(|p, _| !gone.contains(p.as_str()));
+        if self.pages.len() != pages
+            || self
+                .stored
+                .as_ref()
+                .is_some_and(|s| paths.iter().any(|p| s.has_page(p)))
+        {
+            // the site-wide pages are no longer all there to be taken together (see
+            // `Ctx::reuse_site_pages`): each is looked up by its own key
+            self.skeleton = [0; 32];
+        }
+        self.reports
+            .retain(|_, (_, made)| !made.iter().any(|f| gone.contains(f.path.as_str())));
+        if let Some(stored) = &mut self.stored {
+            stored.forget(&gone);
+        }
+    }
+
+    /// The templates it renders with, compiled (for another memo: see
+    /// [`RenderMemo::use_templates`]).
+    pub fn templates(&self) -> CompiledTemplates {
+        CompiledTemplates(self.tera.clone())
+    }
 }
 
 fn tera_chain(e: &tera::Error) -> String {

@@ -6,7 +6,9 @@
 //! A record is trusted only for the output it describes: the SHA-256 of that output's
 //! `SHA256SUMS` is part of it, the binary that wrote it must be the running one, and a file
 //! is taken from the output only when its size is the recorded one and it was not modified
-//! after `SHA256SUMS` was written (a file edited by hand is rendered again).
+//! after `SHA256SUMS` was written. That is tested where the file is used (see
+//! `output::InPlace`), not here: after an edit the staging folder (the spare) already holds
+//! most of them. A file edited by hand is found there, and the build renders it again.
 
 use super::data_layout::{Layout, layouts_path, layouts_text};
 use super::{Memo, RenderMemo};
@@ -293,31 +295,29 @@ impl StoredMemo {
 }
 
 impl Stored {
-    /// The file at `path` of the recorded output, when it is as the record says (not read:
-    /// the staging writer links it into the new output).
-    fn read(&self, path: &str, len: u64) -> Option<OutputFile> {
-        let p = self.out.join(path);
-        let meta = fs::symlink_metadata(&p).ok()?;
-        if !meta.is_file() || meta.len() != len || meta.modified().ok()? > self.written {
-            return None;
-        }
-        Some(OutputFile::in_place(path, InPlace { path: p, len }))
+    /// The file at `path` of the recorded output, taken as the record says it is (not read,
+    /// nor looked at: the staging writer links it into the new output when the staging folder
+    /// has no copy of it, after testing that it is still as recorded, see [`InPlace`]).
+    fn file(&self, path: &str, len: u64) -> OutputFile {
+        let on_disk = InPlace {
+            path: self.out.join(path),
+            len,
+            written: self.written,
+        };
+        OutputFile::in_place(path, on_disk)
     }
 
     /// The site-wide page at `path` as recorded, whatever its key now: the key it was made
     /// under, and its content.
     pub(super) fn page_as_recorded(&self, path: &str) -> Option<([u8; 32], Arc<Vec<u8>>)> {
         let (k, len) = self.pages.get(path)?;
-        Some((*k, self.read(path, *len)?.read().ok()?))
+        Some((*k, self.file(path, *len).read().ok()?))
     }
 
     /// The site-wide page at `path`, when it was made under `key`.
     fn page(&self, path: &str, key: &[u8; 32]) -> Option<Arc<OutputFile>> {
         let (k, len) = self.pages.get(path)?;
-        (k == key)
-            .then(|| self.read(path, *len))
-            .flatten()
-            .map(Arc::new)
+        (k == key).then(|| Arc::new(self.file(path, *len)))
     }
 
     /// The files of the report page at `path`, when they were made under `key`.
@@ -326,20 +326,30 @@ impl Stored {
         if k != key {
             return None;
         }
-        let files = files
-            .iter()
-            .map(|(p, len)| self.read(p, *len))
-            .collect::<Option<Vec<_>>>()?;
-        Some(Arc::new(files))
+        Some(Arc::new(
+            files.iter().map(|(p, len)| self.file(p, *len)).collect(),
+        ))
     }
 
-    /// Every site-wide page but `except`, with its key (None when one is not as recorded).
-    fn all_pages(&self, except: &str) -> Option<Vec<KeptPage>> {
+    /// Whether the site-wide page at `path` is recorded.
+    pub(super) fn has_page(&self, path: &str) -> bool {
+        self.pages.contains_key(path)
+    }
+
+    /// Forget the pages that made the files `gone` (as [`RenderMemo::forget`]).
+    pub(super) fn forget(&mut self, gone: &std::collections::HashSet<&str>) {
+        self.pages.retain(|p, _| !gone.contains(p.as_str()));
+        self.reports
+            .retain(|_, (_, files)| !files.iter().any(|(p, _)| gone.contains(p.as_str())));
+    }
+
+    /// Every site-wide page but `except`, with its key.
+    fn all_pages(&self, except: &str) -> Vec<KeptPage> {
         use rayon::prelude::*;
         self.pages
             .par_iter()
             .filter(|(p, _)| p.as_str() != except)
-            .map(|(p, (k, len))| Some((p.clone(), *k, Arc::new(self.read(p, *len)?))))
+            .map(|(p, (k, len))| (p.clone(), *k, Arc::new(self.file(p, *len))))
             .collect()
     }
 }
@@ -377,7 +387,7 @@ impl Memo {
         if stored.pages.is_empty() {
             return None;
         }
-        stored.all_pages(except)
+        Some(stored.all_pages(except))
     }
 }
 
@@ -436,17 +446,22 @@ mod tests {
                 .is_none()
         );
         fs::write(out.join("SHA256SUMS"), &sums).unwrap();
-        // a page edited by hand after the build (same size even): rendered again
+        // a page edited by hand after the build (same size even): taken as recorded, found
+        // out where it is used (the staging writer checks it; reading it fails)
         std::thread::sleep(std::time::Duration::from_millis(20));
         fs::write(out.join("2024/index.html"), "<p>改</p>").unwrap();
         let loaded = RenderMemo::load_stored(&record, &out, "nianbao 1");
-        assert!(
-            loaded
-                .stored
-                .unwrap()
-                .page("2024/index.html", &[3; 32])
-                .is_none()
-        );
+        let taken = loaded
+            .stored
+            .unwrap()
+            .page("2024/index.html", &[3; 32])
+            .unwrap();
+        let on_disk = taken.in_place.as_ref().unwrap();
+        assert!(on_disk.check().is_err());
+        assert!(taken.read().is_err());
+        // as it was again, but rewritten after the build: still not trusted
+        fs::write(out.join("2024/index.html"), "<p>页</p>").unwrap();
+        assert!(on_disk.check().is_err());
         // a record cut short, or with more after its end: ignored
         fs::write(out.join("2024/index.html"), "<p>页</p>").unwrap();
         memo.save_stored(&record, "nianbao 1", &sums).unwrap();
