@@ -16,6 +16,7 @@ use crate::render::{
     render_site_memo_with_progress,
 };
 use anyhow::{Context, Result};
+use hashes::FileHashes;
 use std::path::Path;
 
 /// The outcome of the load and check phases.
@@ -125,19 +126,26 @@ pub fn render_and_write(site: &Site, opts: &RenderOptions, target: &Path) -> Res
     render_and_write_with_progress(site, opts, target, &Silent, None)
 }
 
+/// The fingerprint of a build's inputs taken before loading them (see
+/// [`inputs::fingerprint_with`]), and the hashes it was taken with.
+pub struct Fingerprinted<'a> {
+    pub fingerprint: &'a str,
+    pub hashes: &'a mut FileHashes,
+}
+
 /// [`render_and_write`], reporting each report to `progress`. Pages whose inputs are those
 /// of the last build into `target` are not rendered again: the memo of that build, recorded
 /// in the cache folder, gives their keys, and they are taken from `target` as they are (see
-/// `render::pages::stored`); the files are the same as a clean build's. With `fingerprint`
-/// (of the inputs, taken before they were loaded: see [`inputs::fingerprint_with`]), the
-/// output is recorded as their build (see [`inputs::record_for`]). The records are made while
-/// the output is being made durable, and saved once it is in place.
+/// `render::pages::stored`); the files are the same as a clean build's. With `inputs`, the
+/// output is recorded as their build (see [`inputs::record_for`]) when they did not change
+/// during it. The records are made while the output is being made durable, and saved once it
+/// is in place.
 pub fn render_and_write_with_progress(
     site: &Site,
     opts: &RenderOptions,
     target: &Path,
     progress: &dyn Progress,
-    fingerprint: Option<&str>,
+    mut inputs: Option<Fingerprinted<'_>>,
 ) -> Result<Written> {
     let record = inputs::memo_path(&site.root, target);
     let identity = inputs::binary_identity();
@@ -160,19 +168,20 @@ pub fn render_and_write_with_progress(
         opts,
         target,
         progress,
-        fingerprint,
         theme: &theme,
         identity: &identity,
         record: &record,
     };
     // pages taken as they were from the output that had been changed by hand since the
     // last build (found only when they were to be linked, see `output::InPlace`; nothing was
-    // replaced): made again, with the rest taken as before; then (changed during the build)
-    // every page made again
+    // replaced): made again, with the rest taken as before. The failed write used up the
+    // spare, so the second links from the output and may find more such files (hidden the
+    // first time by a good copy in the spare, or changed during the build): then every page
+    // is made again.
     let mut attempt = 0;
     let (files, records) = loop {
         attempt += 1;
-        match stage.run(&mut memo) {
+        match stage.run(&mut memo, inputs.as_mut()) {
             Err(e) if attempt < 3 => match e.downcast_ref() {
                 Some(StagingError::Changed(paths)) => {
                     let mut again = if attempt == 1 {
@@ -217,7 +226,6 @@ struct Stage<'a> {
     opts: &'a RenderOptions,
     target: &'a Path,
     progress: &'a dyn Progress,
-    fingerprint: Option<&'a str>,
     theme: &'a Theme,
     identity: &'a str,
     /// Where the page record of the last build into `target` is.
@@ -230,9 +238,14 @@ type Records = Option<(Option<StoredMemo>, Option<String>)>;
 
 impl Stage<'_> {
     /// Render the site with `memo` and write its files into the target, giving them and the
-    /// records made meanwhile. A [`StagingError`] is the error's cause, for the caller to
-    /// tell which.
-    fn run(&self, memo: &mut RenderMemo) -> Result<(Vec<OutputFile>, Records)> {
+    /// records made meanwhile (the build's record from `inputs`, see
+    /// [`render_and_write_with_progress`]). A [`StagingError`] is the error's cause, for the
+    /// caller to tell which.
+    fn run(
+        &self,
+        memo: &mut RenderMemo,
+        inputs: Option<&mut Fingerprinted<'_>>,
+    ) -> Result<(Vec<OutputFile>, Records)> {
         let files =
             render_site_memo_with_progress(self.site, self.theme, self.opts, memo, self.progress)?;
         crate::progress::phase_done("rendered");
@@ -252,8 +265,17 @@ impl Stage<'_> {
             records = Some(rayon::join(
                 || sums.and_then(|s| memo.stored(self.identity, &s.bytes).ok()),
                 || {
-                    self.fingerprint
-                        .and_then(|f| inputs::record_for(f, staging, listing))
+                    inputs.and_then(|i| {
+                        let root = &self.site.root;
+                        inputs::record_for(
+                            root,
+                            self.opts,
+                            i.fingerprint,
+                            i.hashes,
+                            staging,
+                            listing,
+                        )
+                    })
                 },
             ));
         })

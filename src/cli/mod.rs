@@ -246,12 +246,17 @@ pub fn run(cli: Cli) -> Result<i32> {
                 return Ok(1);
             };
             build::inputs::forget(&root, &target);
+            // remembered only when the sources did not change during the build
+            let fingerprinted = inputs.as_deref().map(|fingerprint| build::Fingerprinted {
+                fingerprint,
+                hashes: &mut hashes,
+            });
             let written = build::render_and_write_with_progress(
                 site,
                 &opts,
                 &target,
                 &ui.progress(),
-                inputs.as_deref(),
+                fingerprinted,
             );
             hashes.save(&hashes_path);
             let w = written?;

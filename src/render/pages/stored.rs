@@ -8,7 +8,9 @@
 //! is taken from the output only when its size is the recorded one and it was not modified
 //! after `SHA256SUMS` was written. That is tested where the file is used (see
 //! `output::InPlace`), not here: after an edit the staging folder (the spare) already holds
-//! most of them. A file edited by hand is found there, and the build renders it again.
+//! a checked copy of most of them, and then the output's file is not used at all. One that
+//! has to be linked from the output and was edited by hand is found there, and the build
+//! renders it again.
 
 use super::data_layout::{Layout, layouts_path, layouts_text};
 use super::{Memo, RenderMemo};
