@@ -662,12 +662,15 @@ impl Reusable {
         if !self.same.contains_key(&f.path) {
             return false;
         }
-        let Ok(meta) = fs::symlink_metadata(target.join(&f.path)) else {
+        let Some(written) = self.written else {
             return false;
         };
-        meta.is_file()
-            && meta.len() == f.len()
-            && matches!((meta.modified(), self.written), (Ok(m), Some(w)) if m <= w)
+        let on_disk = super::InPlace {
+            path: target.join(&f.path),
+            len: f.len(),
+            written,
+        };
+        on_disk.check().is_ok()
     }
 }
 
